@@ -1,0 +1,388 @@
+//! The routes of CONTRACT.md §2 (all but the metrics pair) as a poem-openapi API.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
+use todo_agent::ToolCallRecord;
+use todo_conversation::{DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT};
+use todo_domain::{
+    Conversation, ConversationId, Message, MessageContent, NewTask, Task, TaskDescription, TaskId,
+    TaskPatch, TaskStatusFilter, TaskTitle, Timestamp,
+};
+
+use crate::HttpState;
+use crate::error::ApiError;
+use crate::middleware::AuthUser;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+#[derive(Tags)]
+enum Tag {
+    /// Chat with the agent that manages your tasks
+    Chat,
+    /// Tasks, directly
+    Tasks,
+    /// Stored conversations
+    Conversations,
+    /// Liveness and readiness
+    Health,
+}
+
+/// `Authorization: Bearer <JWT>` (HS256, `sub` = the user id, `exp` required).
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT")]
+#[expect(dead_code, reason = "the guard verifies the token; this documents the scheme")]
+pub struct BearerAuth(poem_openapi::auth::Bearer);
+
+#[derive(Debug, Object)]
+struct ChatRequest {
+    /// The conversation to continue; omitted or null starts a new one.
+    conversation_id: Option<i64>,
+    /// 1..=4000 characters, not only whitespace.
+    message: String,
+}
+
+#[derive(Debug, Object)]
+struct ToolCallBody {
+    name: String,
+    arguments: serde_json::Value,
+    result: serde_json::Value,
+}
+
+#[derive(Debug, Object)]
+struct ChatResponse {
+    conversation_id: i64,
+    response: String,
+    tool_calls: Vec<ToolCallBody>,
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Task")]
+struct TaskBody {
+    id: i64,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+#[derive(Debug, Object)]
+struct CreateTask {
+    /// 1..=200 characters after trimming.
+    title: String,
+    /// At most 1000 characters.
+    description: Option<String>,
+}
+
+#[derive(Debug, Object)]
+struct UpdateTask {
+    /// A new title; omitted leaves it.
+    title: MaybeUndefined<String>,
+    /// A new description; null clears it, omitted leaves it.
+    description: MaybeUndefined<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Conversation")]
+struct ConversationBody {
+    id: i64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+#[derive(Debug, Object)]
+#[oai(rename = "Message")]
+struct MessageBody {
+    id: i64,
+    /// `user` or `assistant`.
+    role: String,
+    content: String,
+    created_at: Timestamp,
+}
+
+#[derive(Debug, Object)]
+struct Status {
+    status: String,
+}
+
+#[derive(Debug, Object)]
+struct Unready {
+    status: String,
+    reason: String,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    #[oai(status = 201)]
+    Task(Json<TaskBody>),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[derive(ApiResponse)]
+enum Readiness {
+    /// The database answers.
+    #[oai(status = 200)]
+    Ready(Json<Status>),
+    /// The database does not answer.
+    #[oai(status = 503)]
+    Unavailable(Json<Unready>),
+}
+
+impl From<Task> for TaskBody {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id.get(),
+            title: t.title,
+            description: t.description,
+            completed: t.completed,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+impl From<Conversation> for ConversationBody {
+    fn from(c: Conversation) -> Self {
+        Self { id: c.id.get(), created_at: c.created_at, updated_at: c.updated_at }
+    }
+}
+
+impl From<Message> for MessageBody {
+    fn from(m: Message) -> Self {
+        Self {
+            id: m.id,
+            role: m.role.as_str().to_owned(),
+            content: m.content.into_inner(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl From<ToolCallRecord> for ToolCallBody {
+    fn from(r: ToolCallRecord) -> Self {
+        Self { name: r.name, arguments: r.arguments, result: r.result }
+    }
+}
+
+fn task_id(raw: i64) -> Result<TaskId> {
+    Ok(TaskId::new(raw)?)
+}
+
+/// The routes. `state` is `None` only in the instance that renders the OpenAPI document
+/// without serving (`todo-chatbot openapi`).
+pub struct Api {
+    pub(crate) state: Option<Arc<HttpState>>,
+}
+
+impl Api {
+    fn state(&self) -> Result<&HttpState> {
+        self.state.as_deref().ok_or_else(ApiError::internal)
+    }
+}
+
+/// The routes. `user_id` in a path has been checked against the token by the guard in
+/// `middleware`; handlers act for the [`AuthUser`] only.
+#[OpenApi]
+impl Api {
+    /// Send a message to the agent; it may add, list, complete, update or delete tasks.
+    #[oai(path = "/api/:user_id/chat", method = "post", tag = "Tag::Chat")]
+    async fn chat(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        body: Json<ChatRequest>,
+    ) -> Result<Json<ChatResponse>> {
+        let message = MessageContent::parse(body.0.message)?;
+        let conversation = body.0.conversation_id.map(ConversationId::new).transpose()?;
+        let outcome = self.state()?.chat.chat(&user.0.0, conversation, message).await?;
+        Ok(Json(ChatResponse {
+            conversation_id: outcome.conversation_id.get(),
+            response: outcome.response,
+            tool_calls: outcome.tool_calls.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// The user's tasks, oldest first.
+    #[oai(path = "/api/:user_id/tasks", method = "get", tag = "Tag::Tasks")]
+    async fn list_tasks(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        /// `all` (default), `pending` or `completed`.
+        status: Query<Option<String>>,
+    ) -> Result<Json<Vec<TaskBody>>> {
+        let filter = match status.0.as_deref() {
+            None => TaskStatusFilter::All,
+            Some(s) => TaskStatusFilter::parse(s)?,
+        };
+        let tasks = self.state()?.tasks.list_tasks(&user.0.0, filter).await?;
+        Ok(Json(tasks.into_iter().map(Into::into).collect()))
+    }
+
+    /// Create a task.
+    #[oai(path = "/api/:user_id/tasks", method = "post", tag = "Tag::Tasks")]
+    async fn create_task(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        body: Json<CreateTask>,
+    ) -> Result<Created> {
+        let task = NewTask {
+            title: TaskTitle::parse(&body.0.title)?,
+            description: TaskDescription::parse_optional(body.0.description.as_deref())?,
+        };
+        let task = self.state()?.tasks.insert_task(&user.0.0, task).await?;
+        Ok(Created::Task(Json(task.into())))
+    }
+
+    /// One task.
+    #[oai(path = "/api/:user_id/tasks/:id", method = "get", tag = "Tag::Tasks")]
+    async fn get_task(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        id: Path<i64>,
+    ) -> Result<Json<TaskBody>> {
+        let task = self.state()?.tasks.get_task(&user.0.0, task_id(id.0)?).await?;
+        Ok(Json(task.into()))
+    }
+
+    /// Change the fields present; `"description": null` clears it.
+    #[oai(path = "/api/:user_id/tasks/:id", method = "put", tag = "Tag::Tasks")]
+    async fn update_task(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        id: Path<i64>,
+        body: Json<UpdateTask>,
+    ) -> Result<Json<TaskBody>> {
+        let id = task_id(id.0)?;
+        let title = match body.0.title {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => {
+                return Err(ApiError::invalid("title cannot be null; omit it to keep it"));
+            }
+            MaybeUndefined::Value(t) => Some(TaskTitle::parse(&t)?),
+        };
+        let description = match body.0.description {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(d) => Some(TaskDescription::parse_optional(Some(&d))?),
+        };
+        let task = self
+            .state()?
+            .tasks
+            .update_task(&user.0.0, id, TaskPatch { title, description })
+            .await?;
+        Ok(Json(task.into()))
+    }
+
+    /// Toggle `completed`.
+    #[oai(path = "/api/:user_id/tasks/:id/complete", method = "patch", tag = "Tag::Tasks")]
+    async fn toggle_task(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        id: Path<i64>,
+    ) -> Result<Json<TaskBody>> {
+        let task = self.state()?.tasks.set_completed(&user.0.0, task_id(id.0)?, None).await?;
+        Ok(Json(task.into()))
+    }
+
+    /// Delete a task.
+    #[oai(path = "/api/:user_id/tasks/:id", method = "delete", tag = "Tag::Tasks")]
+    async fn delete_task(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        id: Path<i64>,
+    ) -> Result<Deleted> {
+        self.state()?.tasks.delete_task(&user.0.0, task_id(id.0)?).await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// The user's conversations, most recently active first.
+    #[oai(path = "/api/:user_id/conversations", method = "get", tag = "Tag::Conversations")]
+    async fn list_conversations(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+    ) -> Result<Json<Vec<ConversationBody>>> {
+        let list = self.state()?.chat.conversations().list(&user.0.0).await?;
+        Ok(Json(list.into_iter().map(Into::into).collect()))
+    }
+
+    /// The latest `limit` messages of a conversation, oldest first.
+    #[oai(
+        path = "/api/:user_id/conversations/:id/messages",
+        method = "get",
+        tag = "Tag::Conversations"
+    )]
+    async fn list_messages(
+        &self,
+        _auth: BearerAuth,
+        #[oai(name = "user_id")] _user_id: Path<String>,
+        user: Data<&AuthUser>,
+        id: Path<i64>,
+        /// 1..=200, default 50.
+        limit: Query<Option<i64>>,
+    ) -> Result<Json<Vec<MessageBody>>> {
+        let id = ConversationId::new(id.0)?;
+        let limit = match limit.0 {
+            None => DEFAULT_HISTORY_LIMIT,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_HISTORY_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!("limit must be between 1 and {MAX_HISTORY_LIMIT}"))
+                })?,
+        };
+        let messages = self.state()?.chat.conversations().messages(&user.0.0, id, limit).await?;
+        Ok(Json(messages.into_iter().map(Into::into).collect()))
+    }
+
+    /// Liveness: the process answers.
+    #[oai(path = "/health", method = "get", tag = "Tag::Health")]
+    async fn health(&self) -> Json<Status> {
+        Json(Status { status: "ok".to_owned() })
+    }
+
+    /// Readiness: the database answers.
+    #[oai(path = "/ready", method = "get", tag = "Tag::Health")]
+    async fn ready(&self) -> Readiness {
+        let Ok(state) = self.state() else {
+            return Readiness::Unavailable(Json(Unready {
+                status: "unavailable".to_owned(),
+                reason: "not serving".to_owned(),
+            }));
+        };
+        match state.tasks.ping().await {
+            Ok(()) => Readiness::Ready(Json(Status { status: "ready".to_owned() })),
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness check failed");
+                Readiness::Unavailable(Json(Unready {
+                    status: "unavailable".to_owned(),
+                    reason: "the database does not answer".to_owned(),
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! # todo-http: the HTTP API (driving adapter)
+//!
+//! poem + poem-openapi routes for CONTRACT.md §2, JWT authentication, per-user rate limiting,
+//! body checks and the one mapping from errors to statuses ([`error`]). Depends on the core
+//! crates and on poem; never on a storage or model adapter: it receives ports as `Arc<dyn …>`.
+
+pub mod auth;
+pub mod error;
+pub mod middleware;
+pub mod rate_limit;
+
+mod api;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, Route, Server};
+use poem_openapi::OpenApiService;
+use todo_agent::ChatService;
+use todo_domain::TaskRepository;
+
+pub use auth::JwtAuth;
+pub use rate_limit::RateLimiter;
+
+/// The largest request body accepted (64 KiB); larger is 413.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// What the handlers need: ports and use cases, already wrapped by the composition root.
+pub struct HttpState {
+    pub tasks: Arc<dyn TaskRepository>,
+    pub chat: ChatService,
+    pub auth: JwtAuth,
+    pub limiter: RateLimiter,
+}
+
+fn service(state: Option<Arc<HttpState>>) -> OpenApiService<api::Api, ()> {
+    OpenApiService::new(
+        api::Api { state },
+        "todo-chatbot",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("Manage a to-do list by chatting with an AI agent.")
+}
+
+/// The OpenAPI 3 document, as JSON (it depends on the routes only, not on any state).
+#[must_use]
+pub fn openapi_json() -> String {
+    service(None).spec()
+}
+
+/// The whole application as one endpoint.
+pub fn endpoint(state: Arc<HttpState>) -> impl Endpoint + 'static {
+    let api = service(Some(state.clone()));
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let guard_state = state.clone();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .around(move |ep, req| middleware::guard(ep, req, guard_state.clone()))
+        .around(middleware::outer)
+}
+
+/// A bound HTTP server, not yet serving.
+pub struct HttpServer {
+    acceptor: poem::listener::TcpAcceptor,
+    addr: SocketAddr,
+}
+
+impl HttpServer {
+    /// Binds `host:port` (port 0 picks a free one).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn bind(host: &str, port: u16) -> std::io::Result<Self> {
+        let acceptor = TcpListener::bind(format!("{host}:{port}")).into_acceptor().await?;
+        let addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
+        Ok(Self { acceptor, addr })
+    }
+
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests
+    /// finish for at most `drain`.
+    ///
+    /// # Errors
+    /// I/O errors of the listener.
+    pub async fn serve(
+        self,
+        state: Arc<HttpState>,
+        shutdown: impl Future<Output = ()> + Send,
+        drain: Duration,
+    ) -> std::io::Result<()> {
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(endpoint(state), shutdown, Some(drain))
+            .await
+    }
+}

@@ -1,0 +1,106 @@
+use todo_conversation::{ConversationRepositoryError, ConversationService};
+use todo_domain::{ConversationId, MessageContent, Role, UserId};
+use todo_tools::ToolError;
+
+use crate::agent::{Agent, AgentError, ToolCallRecord};
+use crate::model::ChatModelError;
+
+/// What a chat turn returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatOutcome {
+    pub conversation_id: ConversationId,
+    pub response: String,
+    pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// Why a chat turn failed. The user's message is stored whenever the failure comes after the
+/// conversation was opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// The conversation does not exist for this user.
+    #[error("conversation not found")]
+    ConversationNotFound,
+    /// The store cannot be reached.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The model did not answer in time.
+    #[error("the model did not answer in time")]
+    ModelTimeout,
+    /// The model's server failed.
+    #[error("the model failed: {0}")]
+    ModelFailed(String),
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl From<ConversationRepositoryError> for ChatError {
+    fn from(e: ConversationRepositoryError) -> Self {
+        match e {
+            ConversationRepositoryError::NotFound => Self::ConversationNotFound,
+            ConversationRepositoryError::Unavailable(m) => Self::Unavailable(m),
+            ConversationRepositoryError::Unexpected(m) => Self::Unexpected(m),
+        }
+    }
+}
+
+impl From<AgentError> for ChatError {
+    fn from(e: AgentError) -> Self {
+        match e {
+            AgentError::Model(ChatModelError::Timeout) => Self::ModelTimeout,
+            AgentError::Model(ChatModelError::Upstream(m)) => Self::ModelFailed(m),
+            AgentError::Model(ChatModelError::Unexpected(m)) => Self::Unexpected(m),
+            AgentError::Tool(ToolError::Unavailable(m)) => Self::Unavailable(m),
+            AgentError::Tool(other) => Self::Unexpected(other.to_string()),
+        }
+    }
+}
+
+/// The chat use case. Stateless: everything it knows comes from the store on each call.
+#[derive(Clone)]
+pub struct ChatService {
+    conversations: ConversationService,
+    agent: Agent,
+    history_limit: u32,
+}
+
+impl ChatService {
+    #[must_use]
+    pub fn new(conversations: ConversationService, agent: Agent, history_limit: u32) -> Self {
+        Self { conversations, agent, history_limit }
+    }
+
+    #[must_use]
+    pub fn conversations(&self) -> &ConversationService {
+        &self.conversations
+    }
+
+    /// One turn: open (or create) the conversation, load its history, store the user's
+    /// message, run the agent, store and return the reply.
+    ///
+    /// # Errors
+    /// See [`ChatError`]; the reply is stored only on success.
+    pub async fn chat(
+        &self,
+        user: &UserId,
+        conversation_id: Option<ConversationId>,
+        message: MessageContent,
+    ) -> Result<ChatOutcome, ChatError> {
+        let conversation = self.conversations.open(user, conversation_id).await?;
+        let history = if conversation_id.is_some() {
+            self.conversations.history(user, conversation.id, self.history_limit).await?
+        } else {
+            Vec::new()
+        };
+        self.conversations.add_message(user, conversation.id, Role::User, &message).await?;
+        let outcome = self.agent.run(user, conversation.id, &history, &message).await?;
+        let reply = MessageContent::from_trusted(outcome.response);
+        self.conversations
+            .add_message(user, conversation.id, Role::Assistant, &reply)
+            .await?;
+        Ok(ChatOutcome {
+            conversation_id: conversation.id,
+            response: reply.into_inner(),
+            tool_calls: outcome.tool_calls,
+        })
+    }
+}

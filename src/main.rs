@@ -1,0 +1,111 @@
+//! `todo-chatbot`: the command line. See CONTRACT.md §1.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use todo_chatbot::app::{self, Application};
+use todo_chatbot::config::{LogFormat, Settings, parse_duration};
+
+#[derive(Debug, Parser)]
+#[command(name = "todo-chatbot", version, about = "Manage a to-do list by chatting with an AI agent")]
+struct Cli {
+    /// Overlay config/<NAME>.toml on the defaults (same as APP_PROFILE).
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrates the database first unless --no-migrate).
+    Serve {
+        /// Do not apply migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply migrations and exit.
+    Migrate,
+    /// Print a signed JWT for USER_ID with the configured secret.
+    Token {
+        user_id: String,
+        /// How long the token is valid: 90s, 30m, 24h, 7d.
+        #[arg(long, value_parser = parse_duration)]
+        ttl: Option<std::time::Duration>,
+    },
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.profile.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("todo-chatbot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Subcommands whose stdout is their product log to stderr.
+    let to_stdout = matches!(cli.command, Command::Serve { .. } | Command::Migrate);
+    let format = match settings.log.format {
+        LogFormat::Json => todo_telemetry::LogFormat::Json,
+        LogFormat::Pretty => todo_telemetry::LogFormat::Pretty,
+    };
+    let logging = if to_stdout {
+        todo_telemetry::init_logging(format, &settings.log.filter, std::io::stdout)
+    } else {
+        todo_telemetry::init_logging(format, &settings.log.filter, std::io::stderr)
+    };
+    if let Err(e) = logging {
+        eprintln!("todo-chatbot: cannot set up logging: {e}");
+        return ExitCode::from(2);
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("todo-chatbot: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "todo-chatbot failed");
+            eprintln!("todo-chatbot: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { no_migrate } => {
+            let app = Application::build(&settings, !no_migrate).await?;
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let db = app::connect(&settings).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+            db.close().await;
+            Ok(())
+        }
+        Command::Token { user_id, ttl } => {
+            let user = todo_domain::UserId::parse(user_id)?;
+            let ttl = match ttl {
+                Some(ttl) => ttl,
+                None => parse_duration(&settings.auth.token_ttl).map_err(anyhow::Error::msg)?,
+            };
+            let token = app::jwt_auth(&settings)?.issue(&user, ttl)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", app::openapi_document());
+            Ok(())
+        }
+    }
+}
