@@ -1,0 +1,41 @@
+# todo-chatbot: the commands a developer needs. `make run` and `make test` do all the set-up.
+SHELL := /bin/bash
+CARGO ?= cargo
+BIN := todo-chatbot
+# PostgreSQL tests use a fresh database per test, created through this admin URL.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run build test test-pg lint fmt openapi clean
+
+## run: build and serve on http://127.0.0.1:8000 (SQLite in ./data, offline model, JSON logs)
+run:
+	$(CARGO) run --release --bin $(BIN) -- serve
+
+build:
+	$(CARGO) build --release --bin $(BIN)
+
+## test: lint first, then every test of the workspace (PostgreSQL ones need TEST_DATABASE_URL)
+test: lint
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --all-features --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --all-features --no-fail-fast; \
+	fi
+
+## test-pg: only the tests that talk to PostgreSQL, against TEST_DATABASE_URL
+test-pg:
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) CI=true $(CARGO) test --workspace --all-features -- postgres
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## openapi: print the OpenAPI document
+openapi:
+	@$(CARGO) run --quiet --bin $(BIN) -- openapi
+
+clean:
+	$(CARGO) clean
