@@ -1,0 +1,285 @@
+//! [`OfflineModel`]: the [`ChatModel`] port answered by the parser and the plan.
+
+use async_trait::async_trait;
+use todo_agent::{
+    ChatMessage, ChatModel, ChatModelError, ChatRequest, ChatResponse, TokenUsage, ToolCallRequest,
+};
+
+use crate::plan::{Step, plan};
+
+/// A deterministic, local stand-in for an LLM: the same exchange always gets the same answer,
+/// with no network and no key. See the crate documentation for what it understands.
+///
+/// `usage` is an estimate, not a tokenizer: every run of letters or digits counts as one
+/// token and every other non-space character as one more. Input counts every message of the
+/// request (tool calls by name and arguments, tool results as JSON text) and the tool
+/// definitions offered; output counts the reply text, or each tool call's name and arguments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineModel;
+
+impl OfflineModel {
+    /// The GenAI provider name.
+    pub const PROVIDER: &'static str = "offline";
+    /// The model name reported as requested and as answering.
+    pub const MODEL: &'static str = "offline-intent-parser";
+
+    #[must_use]
+    pub fn new() -> Self {
+        Self
+    }
+
+    /// One round, synchronously: what [`ChatModel::complete`] returns (it never fails).
+    ///
+    /// A step that needs a tool the request does not offer becomes a text answer saying so,
+    /// as an LLM cannot call a tool it was not given.
+    #[must_use]
+    pub fn respond(&self, request: &ChatRequest) -> ChatResponse {
+        let step = match plan(&request.messages) {
+            Step::Call { name, .. } if !request.tools.iter().any(|t| t.name == name) => {
+                Step::Reply(format!(
+                    "I can't do that here: the {name} tool is not available."
+                ))
+            }
+            step => step,
+        };
+        let input_tokens = request.messages.iter().map(message_tokens).sum::<u64>()
+            + request
+                .tools
+                .iter()
+                .map(|t| {
+                    estimate_tokens(t.name)
+                        + estimate_tokens(t.description)
+                        + estimate_tokens(&t.parameters.to_string())
+                })
+                .sum::<u64>();
+        match step {
+            Step::Call { name, arguments } => {
+                let call = ToolCallRequest {
+                    id: format!("call_{}", calls_so_far(&request.messages) + 1),
+                    name: name.to_owned(),
+                    arguments: arguments.to_string(),
+                };
+                let output_tokens = estimate_tokens(&call.name) + estimate_tokens(&call.arguments);
+                ChatResponse {
+                    content: None,
+                    tool_calls: vec![call],
+                    model: Self::MODEL.to_owned(),
+                    finish_reasons: vec!["tool_calls".to_owned()],
+                    usage: Some(TokenUsage {
+                        input_tokens,
+                        output_tokens,
+                    }),
+                }
+            }
+            Step::Reply(text) => ChatResponse {
+                usage: Some(TokenUsage {
+                    input_tokens,
+                    output_tokens: estimate_tokens(&text),
+                }),
+                content: Some(text),
+                tool_calls: Vec::new(),
+                model: Self::MODEL.to_owned(),
+                finish_reasons: vec!["stop".to_owned()],
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl ChatModel for OfflineModel {
+    fn provider(&self) -> &str {
+        Self::PROVIDER
+    }
+
+    fn model(&self) -> &str {
+        Self::MODEL
+    }
+
+    /// Never fails: parsing is local and total.
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, ChatModelError> {
+        Ok(self.respond(request))
+    }
+}
+
+/// Tool calls already in the exchange, so that ids stay unique within it ("call_1", …).
+fn calls_so_far(messages: &[ChatMessage]) -> usize {
+    messages
+        .iter()
+        .map(|m| match m {
+            ChatMessage::Assistant { tool_calls, .. } => tool_calls.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
+fn message_tokens(message: &ChatMessage) -> u64 {
+    match message {
+        ChatMessage::System(text) | ChatMessage::User(text) => estimate_tokens(text),
+        ChatMessage::Assistant {
+            content,
+            tool_calls,
+        } => {
+            content.as_deref().map_or(0, estimate_tokens)
+                + tool_calls
+                    .iter()
+                    .map(|c| estimate_tokens(&c.name) + estimate_tokens(&c.arguments))
+                    .sum::<u64>()
+        }
+        ChatMessage::Tool { name, result, .. } => {
+            estimate_tokens(name) + estimate_tokens(&result.to_string())
+        }
+    }
+}
+
+/// Runs of letters or digits count one each; every other non-space character counts one.
+fn estimate_tokens(text: &str) -> u64 {
+    let mut count = 0u64;
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if !in_word {
+                count += 1;
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+            if !c.is_whitespace() {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use todo_domain::{ConversationId, UserId};
+    use todo_tools::ToolDefinition;
+
+    use super::*;
+
+    fn definitions(names: &[&'static str]) -> Vec<ToolDefinition> {
+        names
+            .iter()
+            .map(|&name| ToolDefinition {
+                name,
+                description: "a tool",
+                parameters: json!({}),
+            })
+            .collect()
+    }
+
+    fn request(messages: Vec<ChatMessage>, tools: &[&'static str]) -> ChatRequest {
+        ChatRequest {
+            user_id: UserId::parse("alice").expect("user"),
+            conversation_id: ConversationId::new(1).expect("conversation"),
+            messages,
+            tools: definitions(tools),
+        }
+    }
+
+    const ALL: &[&str] = &[
+        "add_task",
+        "list_tasks",
+        "complete_task",
+        "update_task",
+        "delete_task",
+    ];
+
+    #[test]
+    fn names_itself() {
+        let model = OfflineModel::new();
+        assert_eq!(model.provider(), "offline");
+        assert_eq!(model.model(), "offline-intent-parser");
+    }
+
+    #[test]
+    fn a_tool_round_has_a_call_id_finish_reason_and_usage() {
+        let response = OfflineModel.respond(&request(
+            vec![ChatMessage::User("add a task to buy milk".into())],
+            ALL,
+        ));
+        assert_eq!(response.content, None);
+        assert_eq!(response.model, "offline-intent-parser");
+        assert_eq!(response.finish_reasons, vec!["tool_calls".to_owned()]);
+        assert_eq!(
+            response.tool_calls,
+            vec![ToolCallRequest {
+                id: "call_1".into(),
+                name: "add_task".into(),
+                arguments: r#"{"title":"buy milk"}"#.into(),
+            }]
+        );
+        let usage = response.usage.expect("usage");
+        // "add a task to buy milk" = 6, plus 5 definitions of 3 ("add _ task") + 2 + 2.
+        assert_eq!(usage.input_tokens, 6 + 5 * 7);
+        // add _ task, then { " title " : " buy milk " }
+        assert_eq!(usage.output_tokens, 3 + 10);
+    }
+
+    #[test]
+    fn call_ids_count_the_calls_already_made() {
+        let messages = vec![
+            ChatMessage::User("I finished buy milk".into()),
+            ChatMessage::Assistant {
+                content: None,
+                tool_calls: vec![ToolCallRequest {
+                    id: "call_1".into(),
+                    name: "list_tasks".into(),
+                    arguments: r#"{"status":"all"}"#.into(),
+                }],
+            },
+            ChatMessage::Tool {
+                call_id: "call_1".into(),
+                name: "list_tasks".into(),
+                result: json!({"tasks": [{"id": 7, "title": "buy milk", "completed": false}]}),
+            },
+        ];
+        let response = OfflineModel.respond(&request(messages, ALL));
+        assert_eq!(response.tool_calls.len(), 1);
+        assert_eq!(response.tool_calls[0].id, "call_2");
+        assert_eq!(response.tool_calls[0].name, "complete_task");
+        assert_eq!(response.tool_calls[0].arguments, r#"{"task_id":7}"#);
+    }
+
+    #[test]
+    fn a_text_round_stops() {
+        let response = OfflineModel.respond(&request(vec![ChatMessage::User("hello".into())], ALL));
+        assert!(response.tool_calls.is_empty());
+        assert_eq!(response.finish_reasons, vec!["stop".to_owned()]);
+        let text = response.content.expect("text");
+        assert!(text.starts_with("I manage your to-do list."));
+        assert_eq!(
+            response.usage.map(|u| u.output_tokens),
+            Some(estimate_tokens(&text))
+        );
+    }
+
+    #[test]
+    fn a_tool_not_offered_is_not_called() {
+        let response = OfflineModel.respond(&request(
+            vec![ChatMessage::User("delete task 2".into())],
+            &["add_task"],
+        ));
+        assert!(response.tool_calls.is_empty());
+        assert_eq!(
+            response.content.as_deref(),
+            Some("I can't do that here: the delete_task tool is not available.")
+        );
+    }
+
+    #[test]
+    fn the_same_exchange_gets_the_same_answer() {
+        let make = || request(vec![ChatMessage::User("show my pending tasks".into())], ALL);
+        assert_eq!(OfflineModel.respond(&make()), OfflineModel.respond(&make()));
+    }
+
+    #[test]
+    fn token_estimate() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("  buy   milk "), 2);
+        assert_eq!(estimate_tokens(r#"{"a":1}"#), 7);
+        assert_eq!(estimate_tokens("café ☕"), 2);
+    }
+}

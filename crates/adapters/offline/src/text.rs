@@ -1,0 +1,337 @@
+//! Plain string helpers the parser is built from: keyword matching that ignores ASCII case and
+//! typographic apostrophes, respects word boundaries, and slices the *original* text so titles
+//! keep their case; quoted segments; and the politeness stripping.
+
+/// Folds a character for keyword comparison: ASCII case and curly apostrophes do not matter.
+fn fold(c: char) -> char {
+    match c {
+        '\u{2019}' | '\u{2018}' => '\'',
+        _ => c.to_ascii_lowercase(),
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// `s` without the keyword `prefix` (compared case-insensitively, ending on a word boundary),
+/// with the whitespace after it trimmed.
+pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut chars = s.char_indices();
+    for p in prefix.chars() {
+        let (_, c) = chars.next()?;
+        if fold(c) != fold(p) {
+            return None;
+        }
+    }
+    let end = chars.offset();
+    let rest = &s[end..];
+    let ends_in_word = prefix.chars().last().is_some_and(is_word);
+    if ends_in_word && rest.chars().next().is_some_and(is_word) {
+        return None;
+    }
+    Some(rest.trim_start())
+}
+
+/// `s` without the keyword `suffix` (compared case-insensitively, starting on a word
+/// boundary), with the whitespace before it trimmed.
+pub(crate) fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let mut chars = s.char_indices().rev();
+    let mut start = s.len();
+    for p in suffix.chars().rev() {
+        let (i, c) = chars.next()?;
+        if fold(c) != fold(p) {
+            return None;
+        }
+        start = i;
+    }
+    let rest = &s[..start];
+    let starts_in_word = suffix.chars().next().is_some_and(is_word);
+    if starts_in_word && rest.chars().next_back().is_some_and(is_word) {
+        return None;
+    }
+    Some(rest.trim_end())
+}
+
+/// The longest of `prefixes` that `s` starts with, and what follows it (a leading `:`, `,` or
+/// dash-and-space trimmed, but not a minus sign: "task -1" is not task 1).
+pub(crate) fn strip_any_prefix<'a>(s: &'a str, prefixes: &[&'static str]) -> Option<&'a str> {
+    prefixes
+        .iter()
+        .filter_map(|p| strip_prefix_ci(s, p).map(|rest| (p.len(), rest)))
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, rest)| {
+            let rest = rest.trim_start_matches([':', ',', ' ']);
+            rest.strip_prefix("- ")
+                .or_else(|| rest.strip_prefix("\u{2014} "))
+                .unwrap_or(rest)
+        })
+}
+
+/// The longest of `suffixes` that `s` ends with, and what precedes it.
+pub(crate) fn strip_any_suffix<'a>(s: &'a str, suffixes: &[&'static str]) -> Option<&'a str> {
+    suffixes
+        .iter()
+        .filter_map(|p| strip_suffix_ci(s, p).map(|rest| (p.len(), rest)))
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, rest)| rest)
+}
+
+/// The byte range of the first whole-word occurrence of `needle` in `s`, case-insensitively,
+/// outside quoted segments.
+pub(crate) fn find_ci(s: &str, needle: &str) -> Option<(usize, usize)> {
+    let starts_in_word = needle.chars().next().is_some_and(is_word);
+    let mut i = 0;
+    let mut previous: Option<char> = None;
+    while let Some(c) = s[i..].chars().next() {
+        let rest = &s[i..];
+        if previous.is_none_or(|p| !is_word(p))
+            && let Some((_, after_close)) = quotation(rest)
+        {
+            i += after_close;
+            previous = s[..i].chars().next_back();
+            continue;
+        }
+        if !(starts_in_word && previous.is_some_and(is_word))
+            && let Some(after) = match_at(rest, needle)
+        {
+            return Some((i, s.len() - after.len()));
+        }
+        previous = Some(c);
+        i += c.len_utf8();
+    }
+    None
+}
+
+/// Like [`strip_prefix_ci`] but without trimming, for [`find_ci`].
+fn match_at<'a>(s: &'a str, needle: &str) -> Option<&'a str> {
+    let mut chars = s.char_indices();
+    for p in needle.chars() {
+        let (_, c) = chars.next()?;
+        if fold(c) != fold(p) {
+            return None;
+        }
+    }
+    let rest = &s[chars.offset()..];
+    let ends_in_word = needle.chars().last().is_some_and(is_word);
+    if ends_in_word && rest.chars().next().is_some_and(is_word) {
+        return None;
+    }
+    Some(rest)
+}
+
+/// The closing quote that matches an opening one, if `c` opens a quotation.
+fn opening_quote(c: char) -> Option<char> {
+    match c {
+        '\'' => Some('\''),
+        '"' => Some('"'),
+        '\u{2018}' => Some('\u{2019}'),
+        '\u{201C}' => Some('\u{201D}'),
+        _ => None,
+    }
+}
+
+fn closes(close: char, c: char) -> bool {
+    c == close || (close == '\u{2019}' && c == '\'') || (close == '\u{201D}' && c == '"')
+}
+
+/// A closing quote counts only when no letter follows it, so "'mom's birthday'" keeps its
+/// apostrophe.
+fn boundary_after(rest: &str) -> bool {
+    rest.chars().next().is_none_or(|c| !is_word(c))
+}
+
+/// When `s` opens with a closed quotation: the byte offsets where its inside ends and where
+/// the text after the closing quote starts.
+fn quotation(s: &str) -> Option<(usize, usize)> {
+    let first = s.chars().next()?;
+    let close = opening_quote(first)?;
+    let open = first.len_utf8();
+    s[open..]
+        .char_indices()
+        .map(|(i, c)| (open + i, c))
+        .find(|&(i, c)| closes(close, c) && boundary_after(&s[i + c.len_utf8()..]))
+        .map(|(i, c)| (i, i + c.len_utf8()))
+}
+
+/// When `s` opens with a quotation: its inside (trimmed) and what follows the closing quote
+/// (trimmed).
+pub(crate) fn quoted(s: &str) -> Option<(&str, &str)> {
+    let (inside_end, after) = quotation(s)?;
+    let open = s.chars().next()?.len_utf8();
+    Some((s[open..inside_end].trim(), s[after..].trim()))
+}
+
+/// `s` without surrounding quotes when it is exactly one quotation; otherwise `s`, trimmed.
+pub(crate) fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    match quoted(s) {
+        Some((inside, "")) => inside,
+        _ => s,
+    }
+}
+
+/// Polite openings that carry no meaning for the command.
+const POLITE_PREFIXES: &[&str] = &[
+    "please",
+    "pls",
+    "plz",
+    "kindly",
+    "can you",
+    "can u",
+    "could you",
+    "could u",
+    "would you",
+    "will you",
+    "would you mind",
+    "i want you to",
+    "i need you to",
+    "i'd like you to",
+    "i would like you to",
+    "i'd like to",
+    "i would like to",
+    "i want to",
+    "i wanna",
+    "let's",
+    "lets",
+    "let me",
+    "go ahead and",
+    "help me",
+    "hey",
+    "hi",
+    "hello",
+    "ok",
+    "okay",
+    "so",
+    "oh",
+    "um",
+    "also",
+    "and",
+    "now",
+    "just",
+];
+
+/// Polite endings that carry no meaning for the command.
+const POLITE_SUFFIXES: &[&str] = &[
+    "please",
+    "pls",
+    "plz",
+    "thanks",
+    "thank you",
+    "thanks a lot",
+    "thank you very much",
+    "thx",
+    "ty",
+    "for me",
+];
+
+const TRAILING_PUNCTUATION: &[char] = &['.', '!', '?', ',', ';', ' '];
+
+/// The command without politeness: whitespace collapsed to single spaces, then polite
+/// openings and endings and trailing punctuation removed until nothing changes. Quoted text is
+/// never touched by the stripping (only by the whitespace collapse).
+#[must_use]
+pub fn clean(input: &str) -> String {
+    let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: &str = &collapsed;
+    loop {
+        let before = s.len();
+        s = s.trim_matches(TRAILING_PUNCTUATION);
+        s = s.trim_start_matches([',', ':', '-', ' ']);
+        if let Some(rest) = strip_any_prefix(s, POLITE_PREFIXES) {
+            s = rest;
+        }
+        if let Some(rest) = strip_any_suffix(s, POLITE_SUFFIXES) {
+            s = rest;
+        }
+        if s.len() == before {
+            return s.to_owned();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_respect_case_and_word_boundaries() {
+        assert_eq!(strip_prefix_ci("Add buy milk", "add"), Some("buy milk"));
+        assert_eq!(strip_prefix_ci("address the letter", "add"), None);
+        assert_eq!(
+            strip_prefix_ci("What\u{2019}s pending", "what's"),
+            Some("pending")
+        );
+        assert_eq!(strip_prefix_ci("#3", "#"), Some("3"));
+        assert_eq!(strip_prefix_ci("ad", "add"), None);
+    }
+
+    #[test]
+    fn suffixes_respect_case_and_word_boundaries() {
+        assert_eq!(strip_suffix_ci("task 3 is DONE", "is done"), Some("task 3"));
+        assert_eq!(strip_suffix_ci("abandoned", "done"), None);
+        assert_eq!(strip_suffix_ci("done", "is done"), None);
+    }
+
+    #[test]
+    fn the_longest_prefix_wins() {
+        let prefixes = ["add", "add a task", "add a task to"];
+        assert_eq!(
+            strip_any_prefix("add a task to buy milk", &prefixes),
+            Some("buy milk")
+        );
+        assert_eq!(
+            strip_any_prefix("add a task: buy milk", &prefixes),
+            Some("buy milk")
+        );
+        assert_eq!(
+            strip_any_prefix("add a taskforce memo", &prefixes),
+            Some("a taskforce memo")
+        );
+        assert_eq!(
+            strip_any_prefix("add a task - buy milk", &prefixes),
+            Some("buy milk")
+        );
+        assert_eq!(strip_any_prefix("add -1", &prefixes), Some("-1"));
+    }
+
+    #[test]
+    fn find_skips_quotes_and_partial_words() {
+        let s = "'go to gym' to gym";
+        let (start, end) = find_ci(s, " to ").expect("found");
+        assert_eq!(&s[..start], "'go to gym'");
+        assert_eq!(&s[end..], "gym");
+        assert_eq!(find_ci("tomato town", "to"), None);
+        // An unclosed quote is ordinary text.
+        assert_eq!(find_ci("rock 'n roll to x", " to "), Some((12, 16)));
+        assert_eq!(
+            find_ci("buy milk With Description x", "with description"),
+            Some((9, 25))
+        );
+    }
+
+    #[test]
+    fn quotations() {
+        assert_eq!(quoted("'pay rent' with x"), Some(("pay rent", "with x")));
+        assert_eq!(quoted("\"pay rent\""), Some(("pay rent", "")));
+        assert_eq!(
+            quoted("'mom's birthday' now"),
+            Some(("mom's birthday", "now"))
+        );
+        assert_eq!(quoted("\u{201C}smart\u{201D}"), Some(("smart", "")));
+        assert_eq!(quoted("plain"), None);
+        assert_eq!(unquote(" 'x y' "), "x y");
+        assert_eq!(unquote("'x' and 'y'"), "'x' and 'y'");
+        assert_eq!(unquote("'unclosed"), "'unclosed");
+    }
+
+    #[test]
+    fn politeness_is_stripped() {
+        assert_eq!(clean("  Please   add buy milk, thanks!! "), "add buy milk");
+        assert_eq!(clean("Could you please show my tasks?"), "show my tasks");
+        assert_eq!(clean("hey, can you list tasks please."), "list tasks");
+        assert_eq!(clean("add 'say thanks'"), "add 'say thanks'");
+        assert_eq!(clean("thanks!"), "");
+        assert_eq!(clean("sort the mail"), "sort the mail");
+    }
+}
