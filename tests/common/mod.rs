@@ -182,7 +182,12 @@ impl TestApp {
 
 /// Asserts the contract's error shape and status, and returns the code.
 pub async fn assert_error(resp: Response, status: u16) -> String {
-    assert_eq!(resp.status(), status, "status");
+    let url = resp.url().clone();
+    if resp.status() != status {
+        let got = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        panic!("{url}: expected {status}, got {got}: {text}");
+    }
     assert!(resp.headers().contains_key("x-trace-id"), "x-trace-id on an error");
     let body: Value = resp.json().await.expect("error body is JSON");
     let error = body.get("error").and_then(Value::as_object).unwrap_or_else(|| panic!("envelope: {body}"));

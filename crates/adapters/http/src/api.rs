@@ -15,6 +15,7 @@ use todo_domain::{
 };
 
 use crate::HttpState;
+use crate::text::Text;
 use crate::error::ApiError;
 use crate::middleware::AuthUser;
 
@@ -43,7 +44,7 @@ struct ChatRequest {
     /// The conversation to continue; omitted or null starts a new one.
     conversation_id: Option<i64>,
     /// 1..=4000 characters, not only whitespace.
-    message: String,
+    message: Text,
 }
 
 #[derive(Debug, Object)]
@@ -74,17 +75,17 @@ struct TaskBody {
 #[derive(Debug, Object)]
 struct CreateTask {
     /// 1..=200 characters after trimming.
-    title: String,
+    title: Text,
     /// At most 1000 characters.
-    description: Option<String>,
+    description: Option<Text>,
 }
 
 #[derive(Debug, Object)]
 struct UpdateTask {
     /// A new title; omitted leaves it.
-    title: MaybeUndefined<String>,
+    title: MaybeUndefined<Text>,
     /// A new description; null clears it, omitted leaves it.
-    description: MaybeUndefined<String>,
+    description: MaybeUndefined<Text>,
 }
 
 #[derive(Debug, Object)]
@@ -203,7 +204,7 @@ impl Api {
         user: Data<&AuthUser>,
         body: Json<ChatRequest>,
     ) -> Result<Json<ChatResponse>> {
-        let message = MessageContent::parse(body.0.message)?;
+        let message = MessageContent::parse(body.0.message.0)?;
         let conversation = body.0.conversation_id.map(ConversationId::new).transpose()?;
         let outcome = self.state()?.chat.chat(&user.0.0, conversation, message).await?;
         Ok(Json(ChatResponse {
@@ -241,8 +242,10 @@ impl Api {
         body: Json<CreateTask>,
     ) -> Result<Created> {
         let task = NewTask {
-            title: TaskTitle::parse(&body.0.title)?,
-            description: TaskDescription::parse_optional(body.0.description.as_deref())?,
+            title: TaskTitle::parse(&body.0.title.0)?,
+            description: TaskDescription::parse_optional(
+                body.0.description.as_ref().map(|d| d.0.as_str()),
+            )?,
         };
         let task = self.state()?.tasks.insert_task(&user.0.0, task).await?;
         Ok(Created::Task(Json(task.into())))
@@ -277,12 +280,12 @@ impl Api {
             MaybeUndefined::Null => {
                 return Err(ApiError::invalid("title cannot be null; omit it to keep it"));
             }
-            MaybeUndefined::Value(t) => Some(TaskTitle::parse(&t)?),
+            MaybeUndefined::Value(t) => Some(TaskTitle::parse(&t.0)?),
         };
         let description = match body.0.description {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(d) => Some(TaskDescription::parse_optional(Some(&d))?),
+            MaybeUndefined::Value(d) => Some(TaskDescription::parse_optional(Some(&d.0))?),
         };
         let task = self
             .state()?

@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod rate_limit;
 
 mod api;
+mod text;
 
 use std::future::Future;
 use std::net::SocketAddr;
