@@ -156,7 +156,10 @@ impl Application {
         let server = HttpServer::bind(&settings.server.host, settings.server.port)
             .await
             .with_context(|| {
-                format!("cannot listen on {}:{}", settings.server.host, settings.server.port)
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
             })?;
         Ok(Self {
             server,
@@ -189,7 +192,10 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(address = %addr, "serving HTTP");
-        self.server.serve(self.state, shutdown, self.drain).await.context("serving HTTP")?;
+        self.server
+            .serve(self.state, shutdown, self.drain)
+            .await
+            .context("serving HTTP")?;
         tracing::info!("stopped accepting; in-flight requests drained");
         self.database.close().await;
         Ok(())

@@ -162,7 +162,10 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("HOST", "server.host"),
     ("PORT", "server.port"),
     ("DATABASE_URL", "database.url"),
-    ("DATABASE_CONNECT_TIMEOUT_SECS", "database.startup_timeout_secs"),
+    (
+        "DATABASE_CONNECT_TIMEOUT_SECS",
+        "database.startup_timeout_secs",
+    ),
     ("BETTER_AUTH_SECRET", "auth.jwt_secret"),
     ("AUTH_JWT_SECRET", "auth.jwt_secret"),
     ("LLM_PROVIDER", "llm.provider"),
@@ -237,7 +240,9 @@ impl Settings {
             }
         }
         let config = builder.build().map_err(|e| ConfigError(e.to_string()))?;
-        let mut settings: Settings = config.try_deserialize().map_err(|e| ConfigError(describe(&e)))?;
+        let mut settings: Settings = config
+            .try_deserialize()
+            .map_err(|e| ConfigError(describe(&e)))?;
         settings.profile = profile;
         settings.validate()?;
         Ok(settings)
@@ -254,13 +259,17 @@ impl Settings {
             ));
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError("database.max_connections must be at least 1".into()));
+            return Err(ConfigError(
+                "database.max_connections must be at least 1".into(),
+            ));
         }
         if self.llm.max_rounds == 0 {
             return Err(ConfigError("llm.max_rounds must be at least 1".into()));
         }
         if !(1..=200).contains(&self.llm.history_limit) {
-            return Err(ConfigError("llm.history_limit must be between 1 and 200".into()));
+            return Err(ConfigError(
+                "llm.history_limit must be between 1 and 200".into(),
+            ));
         }
         parse_duration(&self.auth.token_ttl)
             .map_err(|e| ConfigError(format!("auth.token_ttl: {e}")))?;
@@ -277,7 +286,10 @@ impl Settings {
 }
 
 fn file_in(dir: &Path, name: &str) -> File<config::FileSourceFile, FileFormat> {
-    File::new(&dir.join(format!("{name}.toml")).to_string_lossy(), FileFormat::Toml)
+    File::new(
+        &dir.join(format!("{name}.toml")).to_string_lossy(),
+        FileFormat::Toml,
+    )
 }
 
 /// The config crate says "for key `x`"; make sure an environment variable is named too.
@@ -297,8 +309,13 @@ fn describe(e: &config::ConfigError) -> String {
 /// A message for a person when the text is none of those.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not a duration like 24h"))?;
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 24h"))?;
     let factor = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -309,5 +326,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if n == 0 {
         return Err(format!("'{text}' must be longer than zero"));
     }
-    n.checked_mul(factor).map(Duration::from_secs).ok_or_else(|| format!("'{text}' is too long"))
+    n.checked_mul(factor)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("'{text}' is too long"))
 }

@@ -7,7 +7,11 @@ use todo_chatbot::app::{self, Application};
 use todo_chatbot::config::{LogFormat, Settings, parse_duration};
 
 #[derive(Debug, Parser)]
-#[command(name = "todo-chatbot", version, about = "Manage a to-do list by chatting with an AI agent")]
+#[command(
+    name = "todo-chatbot",
+    version,
+    about = "Manage a to-do list by chatting with an AI agent"
+)]
 struct Cli {
     /// Overlay config/<NAME>.toml on the defaults (same as APP_PROFILE).
     #[arg(long, global = true, value_name = "NAME")]
@@ -63,7 +67,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("todo-chatbot: cannot start the async runtime: {e}");

@@ -8,22 +8,38 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn app(test: &str) -> TestApp {
-    TestApp::spawn(Backend::Sqlite, test).await.expect("sqlite always runs")
+    TestApp::spawn(Backend::Sqlite, test)
+        .await
+        .expect("sqlite always runs")
 }
 
 fn is_rfc3339(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
+    v.as_str()
+        .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
 }
 
 fn assert_task_shape(task: &Value) {
     let obj = task.as_object().expect("task object");
     let mut keys: Vec<_> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["completed", "created_at", "description", "id", "title", "updated_at"]);
+    assert_eq!(
+        keys,
+        [
+            "completed",
+            "created_at",
+            "description",
+            "id",
+            "title",
+            "updated_at"
+        ]
+    );
     assert!(task["id"].as_i64().is_some_and(|id| id > 0));
     assert!(task["completed"].is_boolean());
     assert!(task["description"].is_string() || task["description"].is_null());
-    assert!(is_rfc3339(&task["created_at"]) && is_rfc3339(&task["updated_at"]), "{task}");
+    assert!(
+        is_rfc3339(&task["created_at"]) && is_rfc3339(&task["updated_at"]),
+        "{task}"
+    );
 }
 
 #[tokio::test]
@@ -32,11 +48,17 @@ async fn health_ready_docs_and_unknown_paths() {
     let resp = app.call(Method::GET, "/health", None, None).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.headers().contains_key("x-trace-id"));
-    assert_eq!(resp.json::<Value>().await.expect("json"), json!({"status": "ok"}));
+    assert_eq!(
+        resp.json::<Value>().await.expect("json"),
+        json!({"status": "ok"})
+    );
 
     let resp = app.call(Method::GET, "/ready", None, None).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(resp.json::<Value>().await.expect("json"), json!({"status": "ready"}));
+    assert_eq!(
+        resp.json::<Value>().await.expect("json"),
+        json!({"status": "ready"})
+    );
 
     let resp = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(resp.status(), 200);
@@ -52,19 +74,32 @@ async fn health_ready_docs_and_unknown_paths() {
         "/health",
         "/ready",
     ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} in the OpenAPI document");
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
     }
 
     let resp = app.call(Method::GET, "/docs", None, None).await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.text().await.expect("text").to_lowercase().contains("swagger"));
+    assert!(
+        resp.text()
+            .await
+            .expect("text")
+            .to_lowercase()
+            .contains("swagger")
+    );
 
     let resp = app.call(Method::GET, "/no/such/route", None, None).await;
     assert_eq!(assert_error(resp, 404).await, "not_found");
     let token = app.token("alice");
-    let resp = app.call(Method::GET, "/api/alice/nothing-here", Some(&token), None).await;
+    let resp = app
+        .call(Method::GET, "/api/alice/nothing-here", Some(&token), None)
+        .await;
     assert_eq!(assert_error(resp, 404).await, "not_found");
-    let resp = app.call(Method::DELETE, "/api/alice/tasks", Some(&token), None).await;
+    let resp = app
+        .call(Method::DELETE, "/api/alice/tasks", Some(&token), None)
+        .await;
     assert_eq!(assert_error(resp, 405).await, "method_not_allowed");
     app.stop().await;
 }
@@ -83,7 +118,10 @@ async fn a_traceparent_is_continued_and_every_response_has_a_trace_id() {
     assert_eq!(resp.headers()["x-trace-id"], trace);
     let a = app.call(Method::GET, "/health", None, None).await;
     let b = app.call(Method::GET, "/health", None, None).await;
-    let (a, b) = (a.headers()["x-trace-id"].clone(), b.headers()["x-trace-id"].clone());
+    let (a, b) = (
+        a.headers()["x-trace-id"].clone(),
+        b.headers()["x-trace-id"].clone(),
+    );
     assert_eq!(a.len(), 32);
     assert_ne!(a, b, "a new trace per request");
     app.stop().await;
@@ -93,7 +131,12 @@ async fn a_traceparent_is_continued_and_every_response_has_a_trace_id() {
 async fn tasks_crud_and_shapes() {
     let app = app("tasks").await;
     let resp = app
-        .as_user("alice", Method::POST, "/api/alice/tasks", Some(&json!({"title": "  buy milk "})))
+        .as_user(
+            "alice",
+            Method::POST,
+            "/api/alice/tasks",
+            Some(&json!({"title": "  buy milk "})),
+        )
         .await;
     assert_eq!(resp.status(), 201);
     let milk: Value = resp.json().await.expect("json");
@@ -113,38 +156,107 @@ async fn tasks_crud_and_shapes() {
     let rent_id = rent["id"].as_i64().expect("id");
     assert_eq!(rent["description"], "before the 5th");
 
-    let got: Value =
-        app.as_user("alice", Method::GET, &format!("/api/alice/tasks/{id}"), None).await.json().await.expect("json");
+    let got: Value = app
+        .as_user(
+            "alice",
+            Method::GET,
+            &format!("/api/alice/tasks/{id}"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(got, milk);
 
     // Toggle twice.
     let path = format!("/api/alice/tasks/{id}/complete");
-    let done: Value = app.as_user("alice", Method::PATCH, &path, None).await.json().await.expect("json");
+    let done: Value = app
+        .as_user("alice", Method::PATCH, &path, None)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_task_shape(&done);
     assert_eq!(done["completed"], true);
-    let undone: Value = app.as_user("alice", Method::PATCH, &path, None).await.json().await.expect("json");
+    let undone: Value = app
+        .as_user("alice", Method::PATCH, &path, None)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(undone["completed"], false);
     app.as_user("alice", Method::PATCH, &path, None).await;
 
     // Listing: oldest first, filters.
-    let list: Value = app.as_user("alice", Method::GET, "/api/alice/tasks", None).await.json().await.expect("json");
-    let ids: Vec<_> = list.as_array().expect("array").iter().map(|t| t["id"].as_i64()).collect();
+    let list: Value = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|t| t["id"].as_i64())
+        .collect();
     assert_eq!(ids, [Some(id), Some(rent_id)]);
-    list.as_array().expect("array").iter().for_each(assert_task_shape);
-    let pending: Value =
-        app.as_user("alice", Method::GET, "/api/alice/tasks?status=pending", None).await.json().await.expect("j");
-    assert_eq!(pending.as_array().map(|a| a.iter().map(|t| t["id"].as_i64()).collect::<Vec<_>>()), Some(vec![Some(rent_id)]));
-    let completed: Value =
-        app.as_user("alice", Method::GET, "/api/alice/tasks?status=completed", None).await.json().await.expect("j");
-    assert_eq!(completed.as_array().map(|a| a.iter().map(|t| t["id"].as_i64()).collect::<Vec<_>>()), Some(vec![Some(id)]));
-    let all: Value =
-        app.as_user("alice", Method::GET, "/api/alice/tasks?status=all", None).await.json().await.expect("j");
+    list.as_array()
+        .expect("array")
+        .iter()
+        .for_each(assert_task_shape);
+    let pending: Value = app
+        .as_user(
+            "alice",
+            Method::GET,
+            "/api/alice/tasks?status=pending",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(
+        pending
+            .as_array()
+            .map(|a| a.iter().map(|t| t["id"].as_i64()).collect::<Vec<_>>()),
+        Some(vec![Some(rent_id)])
+    );
+    let completed: Value = app
+        .as_user(
+            "alice",
+            Method::GET,
+            "/api/alice/tasks?status=completed",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(
+        completed
+            .as_array()
+            .map(|a| a.iter().map(|t| t["id"].as_i64()).collect::<Vec<_>>()),
+        Some(vec![Some(id)])
+    );
+    let all: Value = app
+        .as_user("alice", Method::GET, "/api/alice/tasks?status=all", None)
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(all.as_array().map(Vec::len), Some(2));
 
     // PUT: only present fields; null clears the description.
     let rent_path = format!("/api/alice/tasks/{rent_id}");
     let renamed: Value = app
-        .as_user("alice", Method::PUT, &rent_path, Some(&json!({"title": "pay the rent"})))
+        .as_user(
+            "alice",
+            Method::PUT,
+            &rent_path,
+            Some(&json!({"title": "pay the rent"})),
+        )
         .await
         .json()
         .await
@@ -152,23 +264,40 @@ async fn tasks_crud_and_shapes() {
     assert_eq!(renamed["title"], "pay the rent");
     assert_eq!(renamed["description"], "before the 5th");
     let cleared: Value = app
-        .as_user("alice", Method::PUT, &rent_path, Some(&json!({"description": null})))
+        .as_user(
+            "alice",
+            Method::PUT,
+            &rent_path,
+            Some(&json!({"description": null})),
+        )
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(cleared["title"], "pay the rent");
     assert_eq!(cleared["description"], Value::Null);
-    let same: Value =
-        app.as_user("alice", Method::PUT, &rent_path, Some(&json!({}))).await.json().await.expect("json");
+    let same: Value = app
+        .as_user("alice", Method::PUT, &rent_path, Some(&json!({})))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(same, cleared);
 
     // DELETE, then it is gone.
     let resp = app.as_user("alice", Method::DELETE, &rent_path, None).await;
     assert_eq!(resp.status(), 204);
     assert!(resp.headers().contains_key("x-trace-id"));
-    assert_error(app.as_user("alice", Method::GET, &rent_path, None).await, 404).await;
-    assert_error(app.as_user("alice", Method::DELETE, &rent_path, None).await, 404).await;
+    assert_error(
+        app.as_user("alice", Method::GET, &rent_path, None).await,
+        404,
+    )
+    .await;
+    assert_error(
+        app.as_user("alice", Method::DELETE, &rent_path, None).await,
+        404,
+    )
+    .await;
     app.stop().await;
 }
 
@@ -178,7 +307,10 @@ async fn invalid_input_is_422_malformed_is_400_large_is_413() {
     let token = app.token("alice");
     let post = |path: &'static str, body: Value| {
         let (app, token) = (&app, token.clone());
-        async move { app.call(Method::POST, path, Some(&token), Some(&body)).await }
+        async move {
+            app.call(Method::POST, path, Some(&token), Some(&body))
+                .await
+        }
     };
     for body in [
         json!({}),
@@ -206,7 +338,11 @@ async fn invalid_input_is_422_malformed_is_400_large_is_413() {
         assert_eq!(assert_error(resp, 422).await, "validation_error", "{body}");
     }
     // Exactly at the limits is fine.
-    let resp = post("/api/alice/tasks", json!({"title": "é".repeat(200), "description": "d".repeat(1000)})).await;
+    let resp = post(
+        "/api/alice/tasks",
+        json!({"title": "é".repeat(200), "description": "d".repeat(1000)}),
+    )
+    .await;
     assert_eq!(resp.status(), 201);
 
     // Not JSON, or empty: 400.
@@ -236,7 +372,10 @@ async fn invalid_input_is_422_malformed_is_400_large_is_413() {
 
     // Over 64 KiB: 413, with and without a content length.
     let big = json!({"message": "x".repeat(70 * 1024)});
-    assert_eq!(assert_error(post("/api/alice/chat", big).await, 413).await, "payload_too_large");
+    assert_eq!(
+        assert_error(post("/api/alice/chat", big).await, 413).await,
+        "payload_too_large"
+    );
     let chunks = futures::stream::iter((0..80).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])));
     let resp = app
         .client
@@ -264,11 +403,32 @@ async fn invalid_input_is_422_malformed_is_400_large_is_413() {
         let resp = app.call(Method::GET, path, Some(&token), None).await;
         assert_eq!(assert_error(resp, 422).await, "validation_error", "{path}");
     }
-    let resp = app.call(Method::PUT, "/api/alice/tasks/1", Some(&token), Some(&json!({"title": null}))).await;
+    let resp = app
+        .call(
+            Method::PUT,
+            "/api/alice/tasks/1",
+            Some(&token),
+            Some(&json!({"title": null})),
+        )
+        .await;
     assert_error(resp, 422).await;
-    let resp = app.call(Method::PUT, "/api/alice/tasks/1", Some(&token), Some(&json!({"title": ""}))).await;
+    let resp = app
+        .call(
+            Method::PUT,
+            "/api/alice/tasks/1",
+            Some(&token),
+            Some(&json!({"title": ""})),
+        )
+        .await;
     assert_error(resp, 422).await;
-    let resp = app.call(Method::PATCH, "/api/alice/tasks/x/complete", Some(&token), None).await;
+    let resp = app
+        .call(
+            Method::PATCH,
+            "/api/alice/tasks/x/complete",
+            Some(&token),
+            None,
+        )
+        .await;
     assert_error(resp, 422).await;
     app.stop().await;
 }
@@ -276,20 +436,40 @@ async fn invalid_input_is_422_malformed_is_400_large_is_413() {
 /// Every authenticated route, with a body where it needs one.
 fn routes(user: &str, task: i64, conversation: i64) -> Vec<(Method, String, Option<Value>)> {
     vec![
-        (Method::POST, format!("/api/{user}/chat"), Some(json!({"message": "show my tasks"}))),
+        (
+            Method::POST,
+            format!("/api/{user}/chat"),
+            Some(json!({"message": "show my tasks"})),
+        ),
         (
             Method::POST,
             format!("/api/{user}/chat"),
             Some(json!({"message": "show my tasks", "conversation_id": conversation})),
         ),
         (Method::GET, format!("/api/{user}/tasks"), None),
-        (Method::POST, format!("/api/{user}/tasks"), Some(json!({"title": "t"}))),
+        (
+            Method::POST,
+            format!("/api/{user}/tasks"),
+            Some(json!({"title": "t"})),
+        ),
         (Method::GET, format!("/api/{user}/tasks/{task}"), None),
-        (Method::PUT, format!("/api/{user}/tasks/{task}"), Some(json!({"title": "hijacked"}))),
-        (Method::PATCH, format!("/api/{user}/tasks/{task}/complete"), None),
+        (
+            Method::PUT,
+            format!("/api/{user}/tasks/{task}"),
+            Some(json!({"title": "hijacked"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/{user}/tasks/{task}/complete"),
+            None,
+        ),
         (Method::DELETE, format!("/api/{user}/tasks/{task}"), None),
         (Method::GET, format!("/api/{user}/conversations"), None),
-        (Method::GET, format!("/api/{user}/conversations/{conversation}/messages"), None),
+        (
+            Method::GET,
+            format!("/api/{user}/conversations/{conversation}/messages"),
+            None,
+        ),
     ]
 }
 
@@ -299,8 +479,12 @@ async fn authentication_on_every_route() {
     let app = app("auth").await;
     let now = chrono::Utc::now().timestamp();
     let sign = |alg: Algorithm, claims: Value, secret: &str| {
-        jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret.as_bytes()))
-            .expect("sign")
+        jsonwebtoken::encode(
+            &Header::new(alg),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("sign")
     };
     let b64 = |v: &Value| {
         use std::fmt::Write;
@@ -309,7 +493,10 @@ async fn authentication_on_every_route() {
         let bytes = v.to_string().into_bytes();
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
             for i in 0..=chunk.len() {
                 let _ = write!(out, "{}", T[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
@@ -324,20 +511,72 @@ async fn authentication_on_every_route() {
     let bad: Vec<(&str, Option<String>)> = vec![
         ("no token", None),
         ("garbage", Some("not-a-jwt".into())),
-        ("bad signature", Some(sign(Algorithm::HS256, json!({"sub": "alice", "exp": now + 3600}), "wrong"))),
-        ("expired", Some(sign(Algorithm::HS256, json!({"sub": "alice", "exp": now - 3600}), common::SECRET))),
-        ("no exp", Some(sign(Algorithm::HS256, json!({"sub": "alice"}), common::SECRET))),
-        ("no sub", Some(sign(Algorithm::HS256, json!({"exp": now + 3600}), common::SECRET))),
+        (
+            "bad signature",
+            Some(sign(
+                Algorithm::HS256,
+                json!({"sub": "alice", "exp": now + 3600}),
+                "wrong",
+            )),
+        ),
+        (
+            "expired",
+            Some(sign(
+                Algorithm::HS256,
+                json!({"sub": "alice", "exp": now - 3600}),
+                common::SECRET,
+            )),
+        ),
+        (
+            "no exp",
+            Some(sign(
+                Algorithm::HS256,
+                json!({"sub": "alice"}),
+                common::SECRET,
+            )),
+        ),
+        (
+            "no sub",
+            Some(sign(
+                Algorithm::HS256,
+                json!({"exp": now + 3600}),
+                common::SECRET,
+            )),
+        ),
         ("alg none", Some(none_token)),
-        ("HS512", Some(sign(Algorithm::HS512, json!({"sub": "alice", "exp": now + 3600}), common::SECRET))),
+        (
+            "HS512",
+            Some(sign(
+                Algorithm::HS512,
+                json!({"sub": "alice", "exp": now + 3600}),
+                common::SECRET,
+            )),
+        ),
     ];
     for (method, path, body) in routes("alice", 1, 1) {
         for (what, token) in &bad {
-            let resp = app.call(method.clone(), &path, token.as_deref(), body.as_ref()).await;
-            assert_eq!(assert_error(resp, 401).await, "unauthorized", "{what}: {method} {path}");
+            let resp = app
+                .call(method.clone(), &path, token.as_deref(), body.as_ref())
+                .await;
+            assert_eq!(
+                assert_error(resp, 401).await,
+                "unauthorized",
+                "{what}: {method} {path}"
+            );
         }
-        let resp = app.call(method.clone(), &path, Some(&app.token("bob")), body.as_ref()).await;
-        assert_eq!(assert_error(resp, 403).await, "forbidden", "bob's token: {method} {path}");
+        let resp = app
+            .call(
+                method.clone(),
+                &path,
+                Some(&app.token("bob")),
+                body.as_ref(),
+            )
+            .await;
+        assert_eq!(
+            assert_error(resp, 403).await,
+            "forbidden",
+            "bob's token: {method} {path}"
+        );
     }
     // The basic scheme is not a bearer token.
     let resp = app
@@ -354,49 +593,106 @@ async fn authentication_on_every_route() {
 #[tokio::test]
 async fn bob_can_neither_read_nor_change_alices_data() {
     let app = app("isolation").await;
-    let chat = app.chat("alice", None, "add a task to buy secret milk").await;
+    let chat = app
+        .chat("alice", None, "add a task to buy secret milk")
+        .await;
     let conversation = chat["conversation_id"].as_i64().expect("conversation");
-    let task = chat["tool_calls"][0]["result"]["task_id"].as_i64().expect("task id");
+    let task = chat["tool_calls"][0]["result"]["task_id"]
+        .as_i64()
+        .expect("task id");
     app.chat("bob", None, "add a task to walk the dog").await;
 
     for (method, path, body) in routes("bob", task, conversation) {
-        let resp = app.as_user("bob", method.clone(), &path, body.as_ref()).await;
+        let resp = app
+            .as_user("bob", method.clone(), &path, body.as_ref())
+            .await;
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("text");
         assert!(!text.contains("secret"), "{method} {path} leaked: {text}");
         let targets_alice = path.contains(&format!("/tasks/{task}"))
             || path.contains(&format!("/conversations/{conversation}/"))
-            || body.as_ref().is_some_and(|b| b.get("conversation_id").is_some());
+            || body
+                .as_ref()
+                .is_some_and(|b| b.get("conversation_id").is_some());
         if targets_alice {
             assert_eq!(status, 404, "{method} {path}: {text}");
         } else {
-            assert!((200..300).contains(&status), "{method} {path}: {status} {text}");
+            assert!(
+                (200..300).contains(&status),
+                "{method} {path}: {status} {text}"
+            );
         }
     }
     // Explicitly: alice's task and conversation are 404 for bob, and unchanged.
-    let resp = app.as_user("bob", Method::GET, &format!("/api/bob/tasks/{task}"), None).await;
+    let resp = app
+        .as_user("bob", Method::GET, &format!("/api/bob/tasks/{task}"), None)
+        .await;
     assert_eq!(assert_error(resp, 404).await, "not_found");
-    let resp = app.as_user("bob", Method::GET, &format!("/api/bob/conversations/{conversation}/messages"), None).await;
+    let resp = app
+        .as_user(
+            "bob",
+            Method::GET,
+            &format!("/api/bob/conversations/{conversation}/messages"),
+            None,
+        )
+        .await;
     assert_eq!(assert_error(resp, 404).await, "not_found");
     let body = json!({"conversation_id": conversation, "message": "show my tasks"});
-    let resp = app.as_user("bob", Method::POST, "/api/bob/chat", Some(&body)).await;
+    let resp = app
+        .as_user("bob", Method::POST, "/api/bob/chat", Some(&body))
+        .await;
     assert_eq!(assert_error(resp, 404).await, "not_found");
 
-    let tasks: Value = app.as_user("alice", Method::GET, "/api/alice/tasks", None).await.json().await.expect("j");
-    assert_eq!(tasks.as_array().map(Vec::len), Some(1));
-    assert_eq!(tasks[0]["title"], "buy secret milk");
-    assert_eq!(tasks[0]["completed"], false);
-    let messages: Value = app
-        .as_user("alice", Method::GET, &format!("/api/alice/conversations/{conversation}/messages"), None)
+    let tasks: Value = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
         .await
         .json()
         .await
         .expect("j");
-    assert_eq!(messages.as_array().map(Vec::len), Some(2), "bob's attempts added nothing: {messages}");
-    let bobs: Value = app.as_user("bob", Method::GET, "/api/bob/tasks", None).await.json().await.expect("j");
-    assert!(bobs.as_array().expect("array").iter().all(|t| t["title"] != "buy secret milk"));
-    let bob_convs: Value = app.as_user("bob", Method::GET, "/api/bob/conversations", None).await.json().await.expect("j");
-    assert!(bob_convs.as_array().expect("array").iter().all(|c| c["id"] != conversation));
+    assert_eq!(tasks.as_array().map(Vec::len), Some(1));
+    assert_eq!(tasks[0]["title"], "buy secret milk");
+    assert_eq!(tasks[0]["completed"], false);
+    let messages: Value = app
+        .as_user(
+            "alice",
+            Method::GET,
+            &format!("/api/alice/conversations/{conversation}/messages"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(
+        messages.as_array().map(Vec::len),
+        Some(2),
+        "bob's attempts added nothing: {messages}"
+    );
+    let bobs: Value = app
+        .as_user("bob", Method::GET, "/api/bob/tasks", None)
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert!(
+        bobs.as_array()
+            .expect("array")
+            .iter()
+            .all(|t| t["title"] != "buy secret milk")
+    );
+    let bob_convs: Value = app
+        .as_user("bob", Method::GET, "/api/bob/conversations", None)
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert!(
+        bob_convs
+            .as_array()
+            .expect("array")
+            .iter()
+            .all(|c| c["id"] != conversation)
+    );
     app.stop().await;
 }
 
@@ -411,20 +707,39 @@ async fn chat_conversations_and_messages() {
     assert_eq!(first["tool_calls"][0]["name"], "add_task");
     assert_eq!(first["tool_calls"][0]["arguments"]["title"], "buy milk");
     assert_eq!(first["tool_calls"][0]["result"]["status"], "created");
-    assert!(first["response"].as_str().is_some_and(|r| r.contains("buy milk")));
+    assert!(
+        first["response"]
+            .as_str()
+            .is_some_and(|r| r.contains("buy milk"))
+    );
 
     // The conversation continues; an omitted conversation_id starts a new one.
     let second = app.chat("alice", Some(conversation), "show my tasks").await;
     assert_eq!(second["conversation_id"], conversation);
     assert_eq!(second["tool_calls"][0]["name"], "list_tasks");
     let body = json!({"message": "what's pending"});
-    let third: Value = app.as_user("alice", Method::POST, "/api/alice/chat", Some(&body)).await.json().await.expect("j");
+    let third: Value = app
+        .as_user("alice", Method::POST, "/api/alice/chat", Some(&body))
+        .await
+        .json()
+        .await
+        .expect("j");
     let newer = third["conversation_id"].as_i64().expect("id");
     assert_ne!(newer, conversation);
 
     // Conversations: most recently active first; activity reorders them.
-    let list: Value = app.as_user("alice", Method::GET, "/api/alice/conversations", None).await.json().await.expect("j");
-    let ids: Vec<_> = list.as_array().expect("array").iter().map(|c| c["id"].as_i64()).collect();
+    let list: Value = app
+        .as_user("alice", Method::GET, "/api/alice/conversations", None)
+        .await
+        .json()
+        .await
+        .expect("j");
+    let ids: Vec<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_i64())
+        .collect();
     assert_eq!(ids, [Some(newer), Some(conversation)]);
     for c in list.as_array().expect("array") {
         let mut keys: Vec<_> = c.as_object().expect("object").keys().cloned().collect();
@@ -432,17 +747,41 @@ async fn chat_conversations_and_messages() {
         assert_eq!(keys, ["created_at", "id", "updated_at"]);
         assert!(is_rfc3339(&c["created_at"]) && is_rfc3339(&c["updated_at"]));
     }
-    app.chat("alice", Some(conversation), "list completed tasks").await;
-    let list: Value = app.as_user("alice", Method::GET, "/api/alice/conversations", None).await.json().await.expect("j");
+    app.chat("alice", Some(conversation), "list completed tasks")
+        .await;
+    let list: Value = app
+        .as_user("alice", Method::GET, "/api/alice/conversations", None)
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(list[0]["id"], conversation);
 
     // Messages: oldest first, the latest `limit`.
     let path = format!("/api/alice/conversations/{conversation}/messages");
-    let messages: Value = app.as_user("alice", Method::GET, &path, None).await.json().await.expect("j");
+    let messages: Value = app
+        .as_user("alice", Method::GET, &path, None)
+        .await
+        .json()
+        .await
+        .expect("j");
     let messages = messages.as_array().expect("array");
     assert_eq!(messages.len(), 6);
-    let roles: Vec<_> = messages.iter().map(|m| m["role"].as_str().unwrap_or_default()).collect();
-    assert_eq!(roles, ["user", "assistant", "user", "assistant", "user", "assistant"]);
+    let roles: Vec<_> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+            "assistant"
+        ]
+    );
     assert_eq!(messages[0]["content"], "add a task to buy milk");
     assert_eq!(messages[1]["content"], first["response"]);
     for m in messages {
@@ -450,16 +789,35 @@ async fn chat_conversations_and_messages() {
         keys.sort();
         assert_eq!(keys, ["content", "created_at", "id", "role"]);
     }
-    let latest: Value =
-        app.as_user("alice", Method::GET, &format!("{path}?limit=2"), None).await.json().await.expect("j");
+    let latest: Value = app
+        .as_user("alice", Method::GET, &format!("{path}?limit=2"), None)
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(latest.as_array().map(Vec::len), Some(2));
     assert_eq!(latest[0]["content"], "list completed tasks");
     assert_eq!(latest[1]["role"], "assistant");
 
     // Unknown conversation: 404 on chat and on messages.
     let body = json!({"conversation_id": 9999, "message": "hi"});
-    assert_error(app.as_user("alice", Method::POST, "/api/alice/chat", Some(&body)).await, 404).await;
-    assert_error(app.as_user("alice", Method::GET, "/api/alice/conversations/9999/messages", None).await, 404).await;
+    assert_error(
+        app.as_user("alice", Method::POST, "/api/alice/chat", Some(&body))
+            .await,
+        404,
+    )
+    .await;
+    assert_error(
+        app.as_user(
+            "alice",
+            Method::GET,
+            "/api/alice/conversations/9999/messages",
+            None,
+        )
+        .await,
+        404,
+    )
+    .await;
 
     // A tool failure is a 200 with an error result.
     let out = app.chat("alice", None, "delete task 4242").await;
@@ -469,28 +827,60 @@ async fn chat_conversations_and_messages() {
 
 #[tokio::test]
 async fn rate_limiting_is_per_user_with_retry_after() {
-    let app = TestApp::spawn_with(Backend::Sqlite, "ratelimit", &[("RATE_LIMIT_PER_MINUTE", "60"), ("RATE_LIMIT_BURST", "3")])
-        .await
-        .expect("sqlite");
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        "ratelimit",
+        &[("RATE_LIMIT_PER_MINUTE", "60"), ("RATE_LIMIT_BURST", "3")],
+    )
+    .await
+    .expect("sqlite");
     for _ in 0..3 {
-        assert_eq!(app.as_user("alice", Method::GET, "/api/alice/tasks", None).await.status(), 200);
+        assert_eq!(
+            app.as_user("alice", Method::GET, "/api/alice/tasks", None)
+                .await
+                .status(),
+            200
+        );
     }
-    let resp = app.as_user("alice", Method::GET, "/api/alice/tasks", None).await;
-    let retry: u64 = resp.headers()["retry-after"].to_str().expect("header").parse().expect("seconds");
+    let resp = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
+        .await;
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
     assert!((1..=2).contains(&retry), "retry after {retry}");
     assert_eq!(assert_error(resp, 429).await, "rate_limited");
-    assert_eq!(app.as_user("bob", Method::GET, "/api/bob/tasks", None).await.status(), 200);
+    assert_eq!(
+        app.as_user("bob", Method::GET, "/api/bob/tasks", None)
+            .await
+            .status(),
+        200
+    );
     // Health is not limited.
     for _ in 0..10 {
-        assert_eq!(app.call(Method::GET, "/health", None, None).await.status(), 200);
+        assert_eq!(
+            app.call(Method::GET, "/health", None, None).await.status(),
+            200
+        );
     }
     app.stop().await;
 
-    let app = TestApp::spawn_with(Backend::Sqlite, "ratelimit-off", &[("RATE_LIMIT_PER_MINUTE", "0"), ("RATE_LIMIT_BURST", "1")])
-        .await
-        .expect("sqlite");
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        "ratelimit-off",
+        &[("RATE_LIMIT_PER_MINUTE", "0"), ("RATE_LIMIT_BURST", "1")],
+    )
+    .await
+    .expect("sqlite");
     for _ in 0..20 {
-        assert_eq!(app.as_user("alice", Method::GET, "/api/alice/tasks", None).await.status(), 200);
+        assert_eq!(
+            app.as_user("alice", Method::GET, "/api/alice/tasks", None)
+                .await
+                .status(),
+            200
+        );
     }
     app.stop().await;
 }

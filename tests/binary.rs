@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_todo-chatbot");
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
 }
 
 fn command(dir: &std::path::Path) -> Command {
@@ -34,16 +37,27 @@ impl Server {
     fn start(dir: &std::path::Path, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut cmd = command(dir);
-        cmd.arg("serve").env("PORT", port.to_string()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.arg("serve")
+            .env("PORT", port.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in extra {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawn todo-chatbot serve");
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-                       child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)]
-            .into_iter()
-            .flatten()
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
         {
             let output = output.clone();
             std::thread::spawn(move || {
@@ -56,21 +70,34 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("serve exited early with {status}: {:?}", output.lock().expect("lock"));
+                panic!(
+                    "serve exited early with {status}: {:?}",
+                    output.lock().expect("lock")
+                );
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
             }
-            assert!(Instant::now() < deadline, "serve did not listen within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "serve did not listen within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, base, output }
+        Self {
+            child,
+            base,
+            output,
+        }
     }
 
     /// SIGTERM, then wait: a graceful stop exits 0.
     fn stop(mut self) -> Vec<String> {
         let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
         assert!(status.success());
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "graceful shutdown exits 0, got {status}");
@@ -81,10 +108,18 @@ impl Server {
 
 fn token(dir: &std::path::Path, user: &str) -> String {
     let out = command(dir).args(["token", user]).output().expect("token");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf8");
     let lines: Vec<_> = stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "token prints the token alone on one line: {stdout:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "token prints the token alone on one line: {stdout:?}"
+    );
     assert_eq!(lines[0].split('.').count(), 3);
     lines[0].to_owned()
 }
@@ -93,7 +128,10 @@ fn token(dir: &std::path::Path, user: &str) -> String {
 async fn the_readme_walkthrough() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = Server::start(dir.path(), &[]);
-    assert!(dir.path().join("data").is_dir(), "the default SQLite file lives in ./data");
+    assert!(
+        dir.path().join("data").is_dir(),
+        "the default SQLite file lives in ./data"
+    );
     let token = token(dir.path(), "alice");
     let http = reqwest::Client::new();
     let chat = |body: Value| {
@@ -127,12 +165,26 @@ async fn the_readme_walkthrough() {
     assert_eq!(tasks[0]["completed"], false);
 
     let listed = chat(json!({"conversation_id": conversation, "message": "show my tasks"})).await;
-    assert!(listed["response"].as_str().is_some_and(|r| r.contains("buy milk")), "{listed}");
-    let done = chat(json!({"conversation_id": conversation, "message": "I finished buy milk"})).await;
-    assert_eq!(done["tool_calls"].as_array().map(Vec::len), Some(2), "list, then complete: {done}");
+    assert!(
+        listed["response"]
+            .as_str()
+            .is_some_and(|r| r.contains("buy milk")),
+        "{listed}"
+    );
+    let done =
+        chat(json!({"conversation_id": conversation, "message": "I finished buy milk"})).await;
+    assert_eq!(
+        done["tool_calls"].as_array().map(Vec::len),
+        Some(2),
+        "list, then complete: {done}"
+    );
     assert_eq!(done["tool_calls"][1]["name"], "complete_task");
-    let deleted = chat(json!({"conversation_id": conversation, "message": "delete buy milk"})).await;
-    assert_eq!(deleted["tool_calls"][1]["result"]["status"], "deleted", "{deleted}");
+    let deleted =
+        chat(json!({"conversation_id": conversation, "message": "delete buy milk"})).await;
+    assert_eq!(
+        deleted["tool_calls"][1]["result"]["status"], "deleted",
+        "{deleted}"
+    );
     let tasks: Value = http
         .get(format!("{}/api/alice/tasks", server.base))
         .bearer_auth(&token)
@@ -144,20 +196,36 @@ async fn the_readme_walkthrough() {
         .expect("json");
     assert_eq!(tasks, json!([]));
 
-    let resp = http.get(format!("{}/health", server.base)).send().await.expect("health");
+    let resp = http
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .expect("health");
     assert_eq!(resp.status(), 200);
 
     let lines = server.stop();
     // JSON logs on stdout; nothing of the token or the messages in them.
-    assert!(lines.iter().any(|l| l.contains("serving HTTP")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("serving HTTP")),
+        "{lines:?}"
+    );
     for line in &lines {
         assert!(!line.contains(&token), "token in a log line: {line}");
-        assert!(!line.contains("buy milk"), "message text in a log line: {line}");
-        assert!(!line.contains("binary-test-secret"), "secret in a log line: {line}");
+        assert!(
+            !line.contains("buy milk"),
+            "message text in a log line: {line}"
+        );
+        assert!(
+            !line.contains("binary-test-secret"),
+            "secret in a log line: {line}"
+        );
     }
     for line in lines.iter().filter(|l| l.starts_with('{')) {
         let v: Value = serde_json::from_str(line).expect("a JSON log line");
-        assert!(v["timestamp"].is_string() && v["level"].is_string(), "{line}");
+        assert!(
+            v["timestamp"].is_string() && v["level"].is_string(),
+            "{line}"
+        );
     }
 }
 
@@ -190,7 +258,10 @@ async fn data_survives_a_restart() {
         .expect("json");
     assert_eq!(tasks[0]["title"], "water the plants");
     let messages: Value = http
-        .get(format!("{}/api/alice/conversations/{conversation}/messages", server.base))
+        .get(format!(
+            "{}/api/alice/conversations/{conversation}/messages",
+            server.base
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -205,19 +276,32 @@ async fn data_survives_a_restart() {
 #[test]
 fn openapi_prints_the_document() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = command(dir.path()).arg("openapi").output().expect("openapi");
+    let out = command(dir.path())
+        .arg("openapi")
+        .output()
+        .expect("openapi");
     assert!(out.status.success());
     let doc: Value = serde_json::from_slice(&out.stdout).expect("the document alone on stdout");
     assert!(doc["paths"]["/api/{user_id}/chat"]["post"].is_object());
-    assert!(!dir.path().join("data").exists(), "openapi touches no database");
+    assert!(
+        !dir.path().join("data").exists(),
+        "openapi touches no database"
+    );
 }
 
 #[test]
 fn migrate_applies_and_exits() {
     let dir = tempfile::tempdir().expect("tempdir");
     for _ in 0..2 {
-        let out = command(dir.path()).arg("migrate").output().expect("migrate");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = command(dir.path())
+            .arg("migrate")
+            .output()
+            .expect("migrate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert!(dir.path().join("data/todo.db").is_file());
 }
@@ -241,13 +325,20 @@ fn invalid_configuration_names_the_key() {
         let out = cmd.output().expect("run");
         assert!(!out.status.success(), "{env:?} must fail");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(key), "{env:?}: the error names {key}: {stderr}");
+        assert!(
+            stderr.contains(key),
+            "{env:?}: the error names {key}: {stderr}"
+        );
     }
 
     // A configuration file that does not parse: the file is named.
     let config = dir.path().join("config");
     std::fs::create_dir(&config).expect("mkdir");
-    std::fs::write(config.join("default.toml"), "[server]\nport = \"not a number\"\n").expect("write");
+    std::fs::write(
+        config.join("default.toml"),
+        "[server]\nport = \"not a number\"\n",
+    )
+    .expect("write");
     let out = command(dir.path()).arg("migrate").output().expect("run");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -256,7 +347,10 @@ fn invalid_configuration_names_the_key() {
     let out = command(dir.path()).arg("migrate").output().expect("run");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("default.toml"), "the file is named: {stderr}");
+    assert!(
+        stderr.contains("default.toml"),
+        "the file is named: {stderr}"
+    );
 }
 
 #[test]
@@ -280,14 +374,26 @@ fn an_unreachable_database_at_start_exits_after_the_timeout() {
     let started = Instant::now();
     let out = command(dir.path())
         .arg("serve")
-        .env("DATABASE_URL", format!("postgres://postgres:hunter2@127.0.0.1:{port}/nothing"))
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres:hunter2@127.0.0.1:{port}/nothing"),
+        )
         .env("DATABASE_CONNECT_TIMEOUT_SECS", "2")
         .env("PORT", free_port().to_string())
         .output()
         .expect("run");
     assert!(!out.status.success());
-    assert!(started.elapsed() >= Duration::from_secs(1), "it retried before giving up");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it retried before giving up"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot connect to the database"), "{stderr}");
-    assert!(!stderr.contains("hunter2"), "no password in the message: {stderr}");
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "no password in the message: {stderr}"
+    );
 }

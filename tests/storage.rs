@@ -13,7 +13,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 async fn concurrent_chats(backend: Backend, test: &str) {
-    let Some(app) = TestApp::spawn(backend, test).await else { return };
+    let Some(app) = TestApp::spawn(backend, test).await else {
+        return;
+    };
     let app = Arc::new(app);
     let mut handles = Vec::new();
     for i in 0..200 {
@@ -22,7 +24,14 @@ async fn concurrent_chats(backend: Backend, test: &str) {
             let user = format!("user{}", i % 10);
             let message = format!("add a task to buy milk {i}");
             let body = json!({"message": message});
-            let resp = app.as_user(&user, Method::POST, &format!("/api/{user}/chat"), Some(&body)).await;
+            let resp = app
+                .as_user(
+                    &user,
+                    Method::POST,
+                    &format!("/api/{user}/chat"),
+                    Some(&body),
+                )
+                .await;
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
             (status, text, user, message)
@@ -38,7 +47,12 @@ async fn concurrent_chats(backend: Backend, test: &str) {
     // Every message stored exactly once, with its reply.
     for (user, conversation, message) in &conversations {
         let resp = app
-            .as_user(user, Method::GET, &format!("/api/{user}/conversations/{conversation}/messages"), None)
+            .as_user(
+                user,
+                Method::GET,
+                &format!("/api/{user}/conversations/{conversation}/messages"),
+                None,
+            )
             .await;
         let messages: Value = resp.json().await.expect("json");
         let messages = messages.as_array().expect("array");
@@ -48,10 +62,24 @@ async fn concurrent_chats(backend: Backend, test: &str) {
     }
     for u in 0..10 {
         let user = format!("user{u}");
-        let tasks: Value = app.as_user(&user, Method::GET, &format!("/api/{user}/tasks"), None).await.json().await.expect("j");
+        let tasks: Value = app
+            .as_user(&user, Method::GET, &format!("/api/{user}/tasks"), None)
+            .await
+            .json()
+            .await
+            .expect("j");
         assert_eq!(tasks.as_array().map(Vec::len), Some(20), "{user}");
-        let convs: Value =
-            app.as_user(&user, Method::GET, &format!("/api/{user}/conversations"), None).await.json().await.expect("j");
+        let convs: Value = app
+            .as_user(
+                &user,
+                Method::GET,
+                &format!("/api/{user}/conversations"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .expect("j");
         assert_eq!(convs.as_array().map(Vec::len), Some(20), "{user}");
     }
     if let Ok(app) = Arc::try_unwrap(app) {
@@ -71,24 +99,60 @@ async fn postgres_200_concurrent_chats() {
 
 #[tokio::test]
 async fn postgres_chat_and_tasks_end_to_end() {
-    let Some(app) = TestApp::spawn(Backend::Postgres, "postgres_chat_and_tasks_end_to_end").await else { return };
-    let first = app.chat("alice", None, "add 'pay rent' with description 'before the 5th'").await;
+    let Some(app) = TestApp::spawn(Backend::Postgres, "postgres_chat_and_tasks_end_to_end").await
+    else {
+        return;
+    };
+    let first = app
+        .chat(
+            "alice",
+            None,
+            "add 'pay rent' with description 'before the 5th'",
+        )
+        .await;
     let conversation = first["conversation_id"].as_i64().expect("id");
-    assert_eq!(first["tool_calls"][0]["arguments"], json!({"title": "pay rent", "description": "before the 5th"}));
-    let done = app.chat("alice", Some(conversation), "I finished pay rent").await;
+    assert_eq!(
+        first["tool_calls"][0]["arguments"],
+        json!({"title": "pay rent", "description": "before the 5th"})
+    );
+    let done = app
+        .chat("alice", Some(conversation), "I finished pay rent")
+        .await;
     assert_eq!(done["tool_calls"][1]["result"]["status"], "completed");
-    let tasks: Value = app.as_user("alice", Method::GET, "/api/alice/tasks?status=completed", None).await.json().await.expect("j");
+    let tasks: Value = app
+        .as_user(
+            "alice",
+            Method::GET,
+            "/api/alice/tasks?status=completed",
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(tasks[0]["title"], "pay rent");
     assert_eq!(tasks[0]["description"], "before the 5th");
     let messages: Value = app
-        .as_user("alice", Method::GET, &format!("/api/alice/conversations/{conversation}/messages?limit=3"), None)
+        .as_user(
+            "alice",
+            Method::GET,
+            &format!("/api/alice/conversations/{conversation}/messages?limit=3"),
+            None,
+        )
         .await
         .json()
         .await
         .expect("j");
     assert_eq!(messages.as_array().map(Vec::len), Some(3));
     assert_eq!(messages[1]["content"], "I finished pay rent");
-    let resp = app.as_user("bob", Method::GET, &format!("/api/bob/conversations/{conversation}/messages"), None).await;
+    let resp = app
+        .as_user(
+            "bob",
+            Method::GET,
+            &format!("/api/bob/conversations/{conversation}/messages"),
+            None,
+        )
+        .await;
     assert_error(resp, 404).await;
     app.stop().await;
 }
@@ -118,7 +182,9 @@ impl Proxy {
                 let target = target.clone();
                 let mut cut = gen2.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(target).await else { return };
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
                         _ = cut.changed() => {}
@@ -126,7 +192,11 @@ impl Proxy {
                 });
             }
         });
-        Self { port, up, generation }
+        Self {
+            port,
+            up,
+            generation,
+        }
     }
 
     fn down(&self) {
@@ -141,29 +211,50 @@ impl Proxy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_is_503_and_recovers_without_a_restart() {
-    let Some(admin) = common::pg_admin_url("postgres_outage_is_503_and_recovers_without_a_restart") else { return };
+    let Some(admin) = common::pg_admin_url("postgres_outage_is_503_and_recovers_without_a_restart")
+    else {
+        return;
+    };
     let (url, name) = common::fresh_pg_database(&admin).await;
-    let target = url.split('@').nth(1).and_then(|h| h.split('/').next()).expect("host:port").to_owned();
-    let proxy = Proxy::start(target).await;
-    let proxied = url.replacen(&url.split('@').nth(1).and_then(|h| h.split('/').next()).expect("host"), &format!("127.0.0.1:{}", proxy.port), 1);
+    let target = url
+        .split('@')
+        .nth(1)
+        .and_then(|h| h.split('/').next())
+        .expect("host:port")
+        .to_owned();
+    let proxy = Proxy::start(target.clone()).await;
+    let proxied = url.replacen(&target, &format!("127.0.0.1:{}", proxy.port), 1);
     let app = TestApp::start(&proxied, &[]).await;
 
-    let chat = app.chat("alice", None, "add a task to survive an outage").await;
+    let chat = app
+        .chat("alice", None, "add a task to survive an outage")
+        .await;
     let conversation = chat["conversation_id"].as_i64().expect("id");
-    assert_eq!(app.call(Method::GET, "/ready", None, None).await.status(), 200);
+    assert_eq!(
+        app.call(Method::GET, "/ready", None, None).await.status(),
+        200
+    );
 
     proxy.down();
-    let resp = app.as_user("alice", Method::GET, "/api/alice/tasks", None).await;
+    let resp = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
+        .await;
     assert_eq!(assert_error(resp, 503).await, "service_unavailable");
     let body = json!({"conversation_id": conversation, "message": "show my tasks"});
-    let resp = app.as_user("alice", Method::POST, "/api/alice/chat", Some(&body)).await;
+    let resp = app
+        .as_user("alice", Method::POST, "/api/alice/chat", Some(&body))
+        .await;
     assert_eq!(assert_error(resp, 503).await, "service_unavailable");
     let resp = app.call(Method::GET, "/ready", None, None).await;
     assert_eq!(resp.status(), 503);
     let ready: Value = resp.json().await.expect("json");
     assert_eq!(ready["status"], "unavailable");
     assert!(ready["reason"].is_string());
-    assert_eq!(app.call(Method::GET, "/health", None, None).await.status(), 200, "alive while not ready");
+    assert_eq!(
+        app.call(Method::GET, "/health", None, None).await.status(),
+        200,
+        "alive while not ready"
+    );
 
     proxy.up();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -171,10 +262,18 @@ async fn postgres_outage_is_503_and_recovers_without_a_restart() {
         if app.call(Method::GET, "/ready", None, None).await.status() == 200 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the app did not recover within 30 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app did not recover within 30 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let tasks: Value = app.as_user("alice", Method::GET, "/api/alice/tasks", None).await.json().await.expect("j");
+    let tasks: Value = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
+        .await
+        .json()
+        .await
+        .expect("j");
     assert_eq!(tasks[0]["title"], "survive an outage");
     let again = app.chat("alice", Some(conversation), "show my tasks").await;
     assert_eq!(again["conversation_id"], conversation);

@@ -1,6 +1,9 @@
 //! Spawns the real application (composition root, real database, real HTTP server on a free
 //! port) for the end-to-end tests, and the helpers they share.
-#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
 
 use std::time::Duration;
 
@@ -41,8 +44,12 @@ pub fn pg_admin_url(test: &str) -> Option<String> {
 pub async fn fresh_pg_database(admin: &str) -> (String, String) {
     use sea_orm::ConnectionTrait;
     let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-    let conn = sea_orm::Database::connect(admin).await.expect("connect to the admin database");
-    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
+    let conn = sea_orm::Database::connect(admin)
+        .await
+        .expect("connect to the admin database");
+    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
     conn.close().await.ok();
     let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
     (format!("{base}/{name}"), name)
@@ -51,7 +58,9 @@ pub async fn fresh_pg_database(admin: &str) -> (String, String) {
 pub async fn drop_pg_database(admin: &str, name: &str) {
     use sea_orm::ConnectionTrait;
     if let Ok(conn) = sea_orm::Database::connect(admin).await {
-        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        let _ = conn
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
         conn.close().await.ok();
     }
 }
@@ -111,7 +120,9 @@ impl TestApp {
     /// The app on a given database URL.
     pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Self {
         let settings = Settings::load_from(None, &env(database_url, extra)).expect("settings");
-        let app = Application::build(&settings, true).await.expect("build the application");
+        let app = Application::build(&settings, true)
+            .await
+            .expect("build the application");
         let base = format!("http://{}", app.local_addr());
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
@@ -134,11 +145,20 @@ impl TestApp {
 
     pub fn token(&self, user: &str) -> String {
         self.auth
-            .issue(&UserId::parse(user).expect("user"), Duration::from_secs(3600))
+            .issue(
+                &UserId::parse(user).expect("user"),
+                Duration::from_secs(3600),
+            )
             .expect("token")
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -150,13 +170,26 @@ impl TestApp {
     }
 
     /// `method path` as `user` (with a valid token of that user).
-    pub async fn as_user(&self, user: &str, method: Method, path: &str, body: Option<&Value>) -> Response {
+    pub async fn as_user(
+        &self,
+        user: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
         self.call(method, path, Some(&self.token(user)), body).await
     }
 
     pub async fn chat(&self, user: &str, conversation: Option<i64>, message: &str) -> Value {
         let body = serde_json::json!({"conversation_id": conversation, "message": message});
-        let resp = self.as_user(user, Method::POST, &format!("/api/{user}/chat"), Some(&body)).await;
+        let resp = self
+            .as_user(
+                user,
+                Method::POST,
+                &format!("/api/{user}/chat"),
+                Some(&body),
+            )
+            .await;
         assert_eq!(resp.status(), 200, "chat {message:?}");
         resp.json().await.expect("json")
     }
@@ -188,12 +221,35 @@ pub async fn assert_error(resp: Response, status: u16) -> String {
         let text = resp.text().await.unwrap_or_default();
         panic!("{url}: expected {status}, got {got}: {text}");
     }
-    assert!(resp.headers().contains_key("x-trace-id"), "x-trace-id on an error");
+    assert!(
+        resp.headers().contains_key("x-trace-id"),
+        "x-trace-id on an error"
+    );
     let body: Value = resp.json().await.expect("error body is JSON");
-    let error = body.get("error").and_then(Value::as_object).unwrap_or_else(|| panic!("envelope: {body}"));
-    assert_eq!(body.as_object().map(serde_json::Map::len), Some(1), "{body}");
-    let code = error.get("code").and_then(Value::as_str).expect("code").to_owned();
-    assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "snake_case code: {code}");
-    assert!(error.get("message").and_then(Value::as_str).is_some_and(|m| !m.is_empty()), "{body}");
+    let error = body
+        .get("error")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("envelope: {body}"));
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{body}"
+    );
+    let code = error
+        .get("code")
+        .and_then(Value::as_str)
+        .expect("code")
+        .to_owned();
+    assert!(
+        code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+        "snake_case code: {code}"
+    );
+    assert!(
+        error
+            .get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     code
 }

@@ -15,9 +15,9 @@ use todo_domain::{
 };
 
 use crate::HttpState;
-use crate::text::Text;
 use crate::error::ApiError;
 use crate::middleware::AuthUser;
+use crate::text::Text;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -36,7 +36,10 @@ enum Tag {
 /// `Authorization: Bearer <JWT>` (HS256, `sub` = the user id, `exp` required).
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT")]
-#[expect(dead_code, reason = "the guard verifies the token; this documents the scheme")]
+#[expect(
+    dead_code,
+    reason = "the guard verifies the token; this documents the scheme"
+)]
 pub struct BearerAuth(poem_openapi::auth::Bearer);
 
 #[derive(Debug, Object)]
@@ -154,7 +157,11 @@ impl From<Task> for TaskBody {
 
 impl From<Conversation> for ConversationBody {
     fn from(c: Conversation) -> Self {
-        Self { id: c.id.get(), created_at: c.created_at, updated_at: c.updated_at }
+        Self {
+            id: c.id.get(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
     }
 }
 
@@ -171,7 +178,11 @@ impl From<Message> for MessageBody {
 
 impl From<ToolCallRecord> for ToolCallBody {
     fn from(r: ToolCallRecord) -> Self {
-        Self { name: r.name, arguments: r.arguments, result: r.result }
+        Self {
+            name: r.name,
+            arguments: r.arguments,
+            result: r.result,
+        }
     }
 }
 
@@ -205,8 +216,16 @@ impl Api {
         body: Json<ChatRequest>,
     ) -> Result<Json<ChatResponse>> {
         let message = MessageContent::parse(body.0.message.0)?;
-        let conversation = body.0.conversation_id.map(ConversationId::new).transpose()?;
-        let outcome = self.state()?.chat.chat(&user.0.0, conversation, message).await?;
+        let conversation = body
+            .0
+            .conversation_id
+            .map(ConversationId::new)
+            .transpose()?;
+        let outcome = self
+            .state()?
+            .chat
+            .chat(&user.0.0, conversation, message)
+            .await?;
         Ok(Json(ChatResponse {
             conversation_id: outcome.conversation_id.get(),
             response: outcome.response,
@@ -260,7 +279,11 @@ impl Api {
         user: Data<&AuthUser>,
         id: Path<i64>,
     ) -> Result<Json<TaskBody>> {
-        let task = self.state()?.tasks.get_task(&user.0.0, task_id(id.0)?).await?;
+        let task = self
+            .state()?
+            .tasks
+            .get_task(&user.0.0, task_id(id.0)?)
+            .await?;
         Ok(Json(task.into()))
     }
 
@@ -278,7 +301,9 @@ impl Api {
         let title = match body.0.title {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => {
-                return Err(ApiError::invalid("title cannot be null; omit it to keep it"));
+                return Err(ApiError::invalid(
+                    "title cannot be null; omit it to keep it",
+                ));
             }
             MaybeUndefined::Value(t) => Some(TaskTitle::parse(&t.0)?),
         };
@@ -296,7 +321,11 @@ impl Api {
     }
 
     /// Toggle `completed`.
-    #[oai(path = "/api/:user_id/tasks/:id/complete", method = "patch", tag = "Tag::Tasks")]
+    #[oai(
+        path = "/api/:user_id/tasks/:id/complete",
+        method = "patch",
+        tag = "Tag::Tasks"
+    )]
     async fn toggle_task(
         &self,
         _auth: BearerAuth,
@@ -304,12 +333,20 @@ impl Api {
         user: Data<&AuthUser>,
         id: Path<i64>,
     ) -> Result<Json<TaskBody>> {
-        let task = self.state()?.tasks.set_completed(&user.0.0, task_id(id.0)?, None).await?;
+        let task = self
+            .state()?
+            .tasks
+            .set_completed(&user.0.0, task_id(id.0)?, None)
+            .await?;
         Ok(Json(task.into()))
     }
 
     /// Delete a task.
-    #[oai(path = "/api/:user_id/tasks/:id", method = "delete", tag = "Tag::Tasks")]
+    #[oai(
+        path = "/api/:user_id/tasks/:id",
+        method = "delete",
+        tag = "Tag::Tasks"
+    )]
     async fn delete_task(
         &self,
         _auth: BearerAuth,
@@ -317,12 +354,19 @@ impl Api {
         user: Data<&AuthUser>,
         id: Path<i64>,
     ) -> Result<Deleted> {
-        self.state()?.tasks.delete_task(&user.0.0, task_id(id.0)?).await?;
+        self.state()?
+            .tasks
+            .delete_task(&user.0.0, task_id(id.0)?)
+            .await?;
         Ok(Deleted::NoContent)
     }
 
     /// The user's conversations, most recently active first.
-    #[oai(path = "/api/:user_id/conversations", method = "get", tag = "Tag::Conversations")]
+    #[oai(
+        path = "/api/:user_id/conversations",
+        method = "get",
+        tag = "Tag::Conversations"
+    )]
     async fn list_conversations(
         &self,
         _auth: BearerAuth,
@@ -358,14 +402,21 @@ impl Api {
                     ApiError::invalid(format!("limit must be between 1 and {MAX_HISTORY_LIMIT}"))
                 })?,
         };
-        let messages = self.state()?.chat.conversations().messages(&user.0.0, id, limit).await?;
+        let messages = self
+            .state()?
+            .chat
+            .conversations()
+            .messages(&user.0.0, id, limit)
+            .await?;
         Ok(Json(messages.into_iter().map(Into::into).collect()))
     }
 
     /// Liveness: the process answers.
     #[oai(path = "/health", method = "get", tag = "Tag::Health")]
     async fn health(&self) -> Json<Status> {
-        Json(Status { status: "ok".to_owned() })
+        Json(Status {
+            status: "ok".to_owned(),
+        })
     }
 
     /// Readiness: the database answers.
@@ -378,7 +429,9 @@ impl Api {
             }));
         };
         match state.tasks.ping().await {
-            Ok(()) => Readiness::Ready(Json(Status { status: "ready".to_owned() })),
+            Ok(()) => Readiness::Ready(Json(Status {
+                status: "ready".to_owned(),
+            })),
             Err(e) => {
                 tracing::warn!(error = %e, "readiness check failed");
                 Readiness::Unavailable(Json(Unready {

@@ -103,19 +103,31 @@ mod tests {
     #[test]
     fn issues_and_verifies() {
         let auth = JwtAuth::new(b"secret-1");
-        let token = auth.issue(&user("alice"), Duration::from_secs(60)).expect("token");
+        let token = auth
+            .issue(&user("alice"), Duration::from_secs(60))
+            .expect("token");
         assert_eq!(auth.verify(&token), Ok(user("alice")));
-        assert_eq!(JwtAuth::new(b"other").verify(&token), Err(TokenError::Invalid));
+        assert_eq!(
+            JwtAuth::new(b"other").verify(&token),
+            Err(TokenError::Invalid)
+        );
         assert_eq!(auth.verify("garbage"), Err(TokenError::Invalid));
     }
 
     #[test]
     fn refuses_expired_and_exp_less_tokens() {
         let auth = JwtAuth::new(b"secret-1");
-        let old = Claims { sub: "alice".into(), exp: chrono::Utc::now().timestamp() - 3600, iat: None };
-        let token =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &old, &EncodingKey::from_secret(b"secret-1"))
-                .expect("encode");
+        let old = Claims {
+            sub: "alice".into(),
+            exp: chrono::Utc::now().timestamp() - 3600,
+            iat: None,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &old,
+            &EncodingKey::from_secret(b"secret-1"),
+        )
+        .expect("encode");
         assert_eq!(auth.verify(&token), Err(TokenError::Expired));
 
         #[derive(Serialize)]
@@ -124,7 +136,9 @@ mod tests {
         }
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &NoExp { sub: "alice".into() },
+            &NoExp {
+                sub: "alice".into(),
+            },
             &EncodingKey::from_secret(b"secret-1"),
         )
         .expect("encode");
@@ -134,7 +148,11 @@ mod tests {
     #[test]
     fn refuses_other_algorithms() {
         let auth = JwtAuth::new(b"secret-1");
-        let claims = Claims { sub: "alice".into(), exp: chrono::Utc::now().timestamp() + 3600, iat: None };
+        let claims = Claims {
+            sub: "alice".into(),
+            exp: chrono::Utc::now().timestamp() + 3600,
+            iat: None,
+        };
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
             &claims,

@@ -78,7 +78,9 @@ impl HttpServer {
     /// # Errors
     /// When the address cannot be bound.
     pub async fn bind(host: &str, port: u16) -> std::io::Result<Self> {
-        let acceptor = TcpListener::bind(format!("{host}:{port}")).into_acceptor().await?;
+        let acceptor = TcpListener::bind(format!("{host}:{port}"))
+            .into_acceptor()
+            .await?;
         let addr = acceptor
             .local_addr()
             .first()

@@ -23,7 +23,9 @@ fn traceparent_trace_id(req: &Request) -> Option<String> {
     let mut parts = value.split('-');
     let (_version, trace_id) = (parts.next()?, parts.next()?);
     let valid = trace_id.len() == 32
-        && trace_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && trace_id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         && trace_id.bytes().any(|b| b != b'0');
     valid.then(|| trace_id.to_owned())
 }
@@ -31,8 +33,7 @@ fn traceparent_trace_id(req: &Request) -> Option<String> {
 /// The outermost layer: every response, errors and unknown paths included, leaves in the
 /// contract's error shape and with an `x-trace-id`.
 pub async fn outer<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let trace_id = traceparent_trace_id(&req)
-        .unwrap_or_else(uuid_like_trace_id);
+    let trace_id = traceparent_trace_id(&req).unwrap_or_else(uuid_like_trace_id);
     let mut resp = match ep.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) if e.is_from_response() => e.into_response(),
@@ -86,10 +87,10 @@ pub async fn guard<E: Endpoint>(
     if let Err(retry_after) = state.limiter.check(user.as_str()) {
         return Ok(ApiError::rate_limited(retry_after).into_response());
     }
-    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
-        if let Err(e) = check_json_body(&mut req).await {
-            return Ok(e.into_response());
-        }
+    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+        && let Err(e) = check_json_body(&mut req).await
+    {
+        return Ok(e.into_response());
     }
     req.set_data(AuthUser(user));
     ep.call(req).await.map(IntoResponse::into_response)
@@ -119,14 +120,20 @@ async fn check_json_body(req: &mut Request) -> Result<(), ApiError> {
         return Ok(());
     }
     if bytes.is_empty() {
-        return Err(ApiError::bad_request("the request body is empty; send a JSON object"));
+        return Err(ApiError::bad_request(
+            "the request body is empty; send a JSON object",
+        ));
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        return Err(ApiError::bad_request(format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        )));
     }
     // Valid JSON whatever the declared type (curl -d sends a form type): read it as JSON.
-    req.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    req.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     req.set_body(bytes);
     Ok(())
 }
@@ -140,12 +147,14 @@ fn percent_decode(segment: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&segment[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.extend(u8::try_from(hi * 16 + lo).ok());
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -163,6 +172,7 @@ mod tests {
         assert_eq!(percent_decode("a%40b"), "a@b");
         assert_eq!(percent_decode("a%4"), "a%4");
         assert_eq!(percent_decode("%41"), "A");
+        assert_eq!(percent_decode("%é%"), "%é%", "no panic on multibyte text");
     }
 
     #[test]

@@ -49,16 +49,20 @@ impl RateLimiter {
         if !self.enabled() {
             return Ok(());
         }
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > PRUNE_ABOVE {
             let (rate, burst) = (self.per_second, self.burst);
             buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
         }
         let bucket = match buckets.get_mut(user) {
             Some(b) => b,
-            None => buckets
-                .entry(user.to_owned())
-                .or_insert(Bucket { tokens: self.burst, at: now }),
+            None => buckets.entry(user.to_owned()).or_insert(Bucket {
+                tokens: self.burst,
+                at: now,
+            }),
         };
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
@@ -88,8 +92,15 @@ mod tests {
         }
         assert_eq!(limiter.check_at("alice", t0), Err(1));
         assert_eq!(limiter.check_at("bob", t0), Ok(()), "buckets are per user");
-        assert_eq!(limiter.check_at("alice", t0 + Duration::from_millis(1000)), Ok(()));
-        assert!(limiter.check_at("alice", t0 + Duration::from_millis(1000)).is_err());
+        assert_eq!(
+            limiter.check_at("alice", t0 + Duration::from_millis(1000)),
+            Ok(())
+        );
+        assert!(
+            limiter
+                .check_at("alice", t0 + Duration::from_millis(1000))
+                .is_err()
+        );
     }
 
     #[test]

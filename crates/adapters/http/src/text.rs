@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn only_strings_parse() {
-        assert_eq!(Text::parse_from_json(Some(Value::from("x"))).ok(), Some(Text("x".into())));
+        assert_eq!(
+            Text::parse_from_json(Some(Value::from("x"))).ok(),
+            Some(Text("x".into()))
+        );
         assert!(Text::parse_from_json(Some(Value::from(42))).is_err());
         assert!(Text::parse_from_json(Some(Value::from(true))).is_err());
         assert!(Text::parse_from_json(None).is_err());
