@@ -26,6 +26,7 @@ pub struct Ports {
 pub struct Application {
     server: HttpServer,
     state: Arc<HttpState>,
+    mcp: Option<poem::endpoint::BoxEndpoint<'static>>,
     database: Database,
     drain: Duration,
 }
@@ -96,14 +97,27 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
 /// The model the settings choose.
 ///
 /// # Errors
-/// When the OpenAI provider is chosen: its adapter is not part of this build yet.
+/// When the OpenAI provider is chosen without a usable base URL or client.
 pub fn build_model(settings: &Settings) -> anyhow::Result<Arc<dyn ChatModel>> {
     match settings.llm.effective_provider() {
         LlmProvider::Offline | LlmProvider::Auto => Ok(Arc::new(todo_offline::OfflineModel::new())),
-        LlmProvider::Openai => bail!(
-            "LLM_PROVIDER=openai: the OpenAI-compatible adapter is not in this build yet; \
-             unset OPENAI_API_KEY or set LLM_PROVIDER=offline"
-        ),
+        LlmProvider::Openai => {
+            // reqwest is built without a TLS provider of its own; use the ring provider sqlx
+            // uses (installing twice is a no-op error, ignored).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let llm = &settings.llm;
+            let model = todo_openai::OpenAiModel::new(todo_openai::OpenAiSettings {
+                api_key: llm.api_key.expose().to_owned(),
+                base_url: llm.base_url.clone(),
+                model: llm.model.clone(),
+                timeout: Duration::from_secs(llm.timeout_secs),
+                max_retries: llm.max_retries,
+                retry_base_delay: Duration::from_millis(llm.retry_base_delay_ms),
+                max_retry_after: Duration::from_secs(llm.max_retry_after_secs),
+            })
+            .context("setting up the OpenAI-compatible model (OPENAI_BASE_URL, OPENAI_API_KEY)")?;
+            Ok(Arc::new(model))
+        }
     }
 }
 
@@ -134,6 +148,7 @@ impl Application {
         let auth = jwt_auth(settings)?;
         let ports = build_ports(settings, migrate).await?;
         let tools = ToolSet::task_tools(ports.tasks.clone(), |tool| tool);
+        let mcp = todo_mcp::http_endpoint(tools.clone(), settings.mcp.allowed_hosts.clone());
         let agent = Agent::new(
             ports.model.clone(),
             tools,
@@ -164,6 +179,7 @@ impl Application {
         Ok(Self {
             server,
             state,
+            mcp: Some(mcp),
             database: ports.database,
             drain: Duration::from_secs(settings.server.shutdown_timeout_secs),
         })
@@ -200,6 +216,19 @@ impl Application {
         self.database.close().await;
         Ok(())
     }
+}
+
+/// `todo-chatbot mcp --user <id>`: the task tools over MCP on stdio, for that user, with the
+/// same configuration as `serve` (migrations included).
+///
+/// # Errors
+/// When the database cannot be reached or the transport fails.
+pub async fn serve_mcp_stdio(settings: &Settings, user: todo_domain::UserId) -> anyhow::Result<()> {
+    let ports = build_ports(settings, true).await?;
+    let tools = ToolSet::task_tools(ports.tasks.clone(), |tool| tool);
+    let outcome = todo_mcp::serve_stdio(tools, user).await;
+    ports.database.close().await;
+    outcome
 }
 
 /// The OpenAPI document, without a database or a listener.

@@ -57,6 +57,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub rate_limit: RateLimitSettings,
     pub telemetry: TelemetrySettings,
+    pub mcp: McpSettings,
     /// The profile overlaid, if any (not read from files).
     #[serde(skip)]
     pub profile: Option<String>,
@@ -108,6 +109,8 @@ pub struct LlmSettings {
     pub model: String,
     pub timeout_secs: u64,
     pub max_retries: u32,
+    pub retry_base_delay_ms: u64,
+    pub max_retry_after_secs: u64,
     pub max_rounds: u32,
     pub history_limit: u32,
     pub system_prompt: String,
@@ -144,6 +147,13 @@ pub struct LogSettings {
 pub struct RateLimitSettings {
     pub per_minute: u32,
     pub burst: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpSettings {
+    /// `Host` header values the streamable HTTP transport accepts (DNS-rebinding protection).
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

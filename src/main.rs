@@ -40,6 +40,12 @@ enum Command {
     },
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Serve the task tools over MCP on stdio for one user (logs go to stderr).
+    Mcp {
+        /// The user the tools act for.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -113,6 +119,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Openapi => {
             println!("{}", app::openapi_document());
             Ok(())
+        }
+        Command::Mcp { user } => {
+            let user = todo_domain::UserId::parse(user)?;
+            app::serve_mcp_stdio(&settings, user).await
         }
     }
 }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 use todo_agent::ChatService;
@@ -52,16 +53,22 @@ pub fn openapi_json() -> String {
     service(None).spec()
 }
 
-/// The whole application as one endpoint.
-pub fn endpoint(state: Arc<HttpState>) -> impl Endpoint + 'static {
+/// The whole application as one endpoint. `mcp`, when given, is mounted at `/mcp` behind the
+/// same bearer authentication as the API; it finds the token's [`todo_domain::UserId`] in the
+/// request data.
+pub fn endpoint(state: Arc<HttpState>, mcp: Option<BoxEndpoint<'static>>) -> impl Endpoint + 'static {
     let api = service(Some(state.clone()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let guard_state = state.clone();
-    Route::new()
+    let mut route = Route::new()
         .nest("/", api)
         .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest("/docs", docs);
+    if let Some(mcp) = mcp {
+        route = route.nest("/mcp", mcp);
+    }
+    route
         .around(move |ep, req| middleware::guard(ep, req, guard_state.clone()))
         .around(middleware::outer)
 }
@@ -102,11 +109,12 @@ impl HttpServer {
     pub async fn serve(
         self,
         state: Arc<HttpState>,
+        mcp: Option<BoxEndpoint<'static>>,
         shutdown: impl Future<Output = ()> + Send,
         drain: Duration,
     ) -> std::io::Result<()> {
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(endpoint(state), shutdown, Some(drain))
+            .run_with_graceful_shutdown(endpoint(state, mcp), shutdown, Some(drain))
             .await
     }
 }

@@ -59,21 +59,23 @@ fn bearer(req: &Request) -> Option<&str> {
 
 /// For `/api/{user_id}/…`: a valid token (401), for that user (403), within budget (429);
 /// then, for a body-carrying method, a body within the limit (413) that is JSON (400).
+/// For `/mcp…`: a valid token within budget; the token's `UserId` goes into the request data.
 pub async fn guard<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
     state: Arc<HttpState>,
 ) -> poem::Result<Response> {
-    let path_user = {
+    let (path_user, mcp) = {
         let mut segments = req.uri().path().split('/').skip(1);
         match (segments.next(), segments.next()) {
-            (Some("api"), Some(user)) => Some(user.to_owned()),
-            _ => None,
+            (Some("api"), Some(user)) => (Some(user.to_owned()), false),
+            (Some("mcp"), _) => (None, true),
+            _ => (None, false),
         }
     };
-    let Some(path_user) = path_user else {
+    if path_user.is_none() && !mcp {
         return ep.call(req).await.map(IntoResponse::into_response);
-    };
+    }
     let Some(token) = bearer(&req) else {
         return Ok(ApiError::unauthorized("a bearer token is required").into_response());
     };
@@ -81,11 +83,16 @@ pub async fn guard<E: Endpoint>(
         Ok(user) => user,
         Err(e) => return Ok(ApiError::from(e).into_response()),
     };
-    if user.as_str() != percent_decode(&path_user) {
+    if path_user.is_some_and(|p| user.as_str() != percent_decode(&p)) {
         return Ok(ApiError::forbidden().into_response());
     }
     if let Err(retry_after) = state.limiter.check(user.as_str()) {
         return Ok(ApiError::rate_limited(retry_after).into_response());
+    }
+    if mcp {
+        // MCP's transport reads its own body (and streams); it acts for the token's user.
+        req.set_data(user);
+        return ep.call(req).await.map(IntoResponse::into_response);
     }
     if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
         && let Err(e) = check_json_body(&mut req).await

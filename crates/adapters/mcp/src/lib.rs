@@ -1,0 +1,1 @@
+//! # todo-mcp (driving adapter): see the issue; being written.

@@ -1,0 +1,1 @@
+//! # todo-openai (driven adapter): see the issue; being written.
