@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use todo_agent::{Agent, AgentConfig, ChatModel, ChatService};
-use todo_conversation::{ConversationRepository, ConversationService};
+use todo_agent::{Agent, AgentConfig, Chat, ChatModel, ChatService};
+use todo_conversation::{ConversationRepository, ConversationService, Conversations};
 use todo_domain::TaskRepository;
 use todo_http::{HttpServer, HttpState, JwtAuth, RateLimiter};
 use todo_postgres::{Database, StorageError};
@@ -157,13 +157,16 @@ impl Application {
                 max_rounds: settings.llm.max_rounds,
             },
         );
-        let chat = ChatService::new(
-            ConversationService::new(ports.conversations.clone()),
-            agent,
+        let conversations: Arc<dyn Conversations> =
+            Arc::new(ConversationService::new(ports.conversations.clone()));
+        let chat: Arc<dyn Chat> = Arc::new(ChatService::new(
+            conversations.clone(),
+            Arc::new(agent),
             settings.llm.history_limit,
-        );
+        ));
         let state = Arc::new(HttpState {
             tasks: ports.tasks.clone(),
+            conversations,
             chat,
             auth,
             limiter: RateLimiter::new(settings.rate_limit.per_minute, settings.rate_limit.burst),
@@ -209,7 +212,7 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(address = %addr, "serving HTTP");
         self.server
-            .serve(self.state, shutdown, self.drain)
+            .serve(self.state, self.mcp, shutdown, self.drain)
             .await
             .context("serving HTTP")?;
         tracing::info!("stopped accepting; in-flight requests drained");

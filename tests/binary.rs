@@ -10,6 +10,12 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_todo-chatbot");
 
+fn client() -> reqwest::Client {
+    // reqwest has no TLS provider of its own in this build (the app installs ring's).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -133,7 +139,7 @@ async fn the_readme_walkthrough() {
         "the default SQLite file lives in ./data"
     );
     let token = token(dir.path(), "alice");
-    let http = reqwest::Client::new();
+    let http = client();
     let chat = |body: Value| {
         let (http, token, base) = (http.clone(), token.clone(), server.base.clone());
         async move {
@@ -233,7 +239,7 @@ async fn the_readme_walkthrough() {
 async fn data_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let token = token(dir.path(), "alice");
-    let http = reqwest::Client::new();
+    let http = client();
     let server = Server::start(dir.path(), &[]);
     let resp = http
         .post(format!("{}/api/alice/chat", server.base))

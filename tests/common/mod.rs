@@ -18,6 +18,12 @@ use tokio::task::JoinHandle;
 
 pub const SECRET: &str = "end-to-end-test-secret";
 
+/// reqwest is built without a TLS provider of its own (the app installs ring's at start);
+/// a test's client needs the same.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Where a test's data lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -119,6 +125,7 @@ impl TestApp {
 
     /// The app on a given database URL.
     pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Self {
+        install_tls_provider();
         let settings = Settings::load_from(None, &env(database_url, extra)).expect("settings");
         let app = Application::build(&settings, true)
             .await

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use todo_domain::{ConversationId, Message, MessageContent, Role, UserId};
@@ -54,6 +55,27 @@ pub enum AgentError {
     Tool(#[from] ToolError),
 }
 
+/// Runs the agent for one chat turn. A trait so that the composition root can time the run
+/// (`run_ai_agent`, the `invoke_agent` span) around it.
+#[async_trait]
+pub trait AgentRunner: Send + Sync {
+    /// The agent's name, as traces show it.
+    fn name(&self) -> &str;
+
+    /// Runs the agent on `history` (oldest first, not holding `message`) and `message`.
+    ///
+    /// # Errors
+    /// [`AgentError::Model`] when the model fails or times out, [`AgentError::Tool`] when a
+    /// tool fails for a reason the model cannot act on.
+    async fn run(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        history: &[Message],
+        message: &MessageContent,
+    ) -> Result<AgentOutcome, AgentError>;
+}
+
 /// The loop: ask the model, run the tools it asks for, feed the results back, until it
 /// answers in text or the round limit is reached.
 #[derive(Clone)]
@@ -66,7 +88,11 @@ pub struct Agent {
 impl Agent {
     #[must_use]
     pub fn new(model: Arc<dyn ChatModel>, tools: ToolSet, config: AgentConfig) -> Self {
-        Self { model, tools, config }
+        Self {
+            model,
+            tools,
+            config,
+        }
     }
 
     #[must_use]
@@ -74,12 +100,15 @@ impl Agent {
         &self.config
     }
 
-    /// Runs the agent on `history` (oldest first, not holding `message`) and `message`.
-    ///
-    /// # Errors
-    /// [`AgentError::Model`] when the model fails or times out, [`AgentError::Tool`] when a
-    /// tool fails for a reason the model cannot act on.
-    pub async fn run(
+}
+
+#[async_trait]
+impl AgentRunner for Agent {
+    fn name(&self) -> &str {
+        "todo-agent"
+    }
+
+    async fn run(
         &self,
         user: &UserId,
         conversation: ConversationId,
@@ -157,7 +186,9 @@ impl Agent {
         .instrument(execution)
         .await
     }
+}
 
+impl Agent {
     async fn run_tools(
         &self,
         user: &UserId,
@@ -174,7 +205,10 @@ impl Agent {
                         conversation_id: Some(conversation),
                         call_id: Some(call.id.clone()),
                     };
-                    let result = self.tools.dispatch(&ctx, &call.name, arguments.clone()).await?;
+                    let result = self
+                        .tools
+                        .dispatch(&ctx, &call.name, arguments.clone())
+                        .await?;
                     (arguments, result)
                 }
                 Err(message) => (Value::Object(Map::new()), error_result(&message)),
@@ -184,7 +218,11 @@ impl Agent {
                 name: call.name.clone(),
                 result: result.clone(),
             });
-            records.push(ToolCallRecord { name: call.name, arguments, result });
+            records.push(ToolCallRecord {
+                name: call.name,
+                arguments,
+                result,
+            });
         }
         Ok(())
     }
@@ -203,7 +241,10 @@ fn parse_arguments(raw: &str) -> Result<Value, String> {
 }
 
 fn summarize(records: &[ToolCallRecord]) -> String {
-    let failed = records.iter().filter(|r| r.result.get("error").is_some()).count();
+    let failed = records
+        .iter()
+        .filter(|r| r.result.get("error").is_some())
+        .count();
     format!(
         "I made {} tool call(s), {} of which failed.",
         records.len(),

@@ -1,8 +1,11 @@
-use todo_conversation::{ConversationRepositoryError, ConversationService};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use todo_conversation::{ConversationRepositoryError, Conversations};
 use todo_domain::{ConversationId, MessageContent, Role, UserId};
 use todo_tools::ToolError;
 
-use crate::agent::{Agent, AgentError, ToolCallRecord};
+use crate::agent::{AgentError, AgentRunner, ToolCallRecord};
 use crate::model::ChatModelError;
 
 /// What a chat turn returns.
@@ -55,31 +58,50 @@ impl From<AgentError> for ChatError {
     }
 }
 
+/// The chat use case as the driving adapters see it. A trait so that the composition root can
+/// time the whole turn (`chat_endpoint`) around it.
+#[async_trait]
+pub trait Chat: Send + Sync {
+    /// One turn: open (or create) the conversation, load its history, store the user's
+    /// message, run the agent, store and return the reply.
+    ///
+    /// # Errors
+    /// See [`ChatError`]; the user's message is stored once the conversation is open, the
+    /// reply only on success.
+    async fn chat(
+        &self,
+        user: &UserId,
+        conversation_id: Option<ConversationId>,
+        message: MessageContent,
+    ) -> Result<ChatOutcome, ChatError>;
+}
+
 /// The chat use case. Stateless: everything it knows comes from the store on each call.
 #[derive(Clone)]
 pub struct ChatService {
-    conversations: ConversationService,
-    agent: Agent,
+    conversations: Arc<dyn Conversations>,
+    agent: Arc<dyn AgentRunner>,
     history_limit: u32,
 }
 
 impl ChatService {
     #[must_use]
-    pub fn new(conversations: ConversationService, agent: Agent, history_limit: u32) -> Self {
-        Self { conversations, agent, history_limit }
+    pub fn new(
+        conversations: Arc<dyn Conversations>,
+        agent: Arc<dyn AgentRunner>,
+        history_limit: u32,
+    ) -> Self {
+        Self {
+            conversations,
+            agent,
+            history_limit,
+        }
     }
+}
 
-    #[must_use]
-    pub fn conversations(&self) -> &ConversationService {
-        &self.conversations
-    }
-
-    /// One turn: open (or create) the conversation, load its history, store the user's
-    /// message, run the agent, store and return the reply.
-    ///
-    /// # Errors
-    /// See [`ChatError`]; the reply is stored only on success.
-    pub async fn chat(
+#[async_trait]
+impl Chat for ChatService {
+    async fn chat(
         &self,
         user: &UserId,
         conversation_id: Option<ConversationId>,
@@ -87,12 +109,19 @@ impl ChatService {
     ) -> Result<ChatOutcome, ChatError> {
         let conversation = self.conversations.open(user, conversation_id).await?;
         let history = if conversation_id.is_some() {
-            self.conversations.history(user, conversation.id, self.history_limit).await?
+            self.conversations
+                .history(user, conversation.id, self.history_limit)
+                .await?
         } else {
             Vec::new()
         };
-        self.conversations.add_message(user, conversation.id, Role::User, &message).await?;
-        let outcome = self.agent.run(user, conversation.id, &history, &message).await?;
+        self.conversations
+            .add_message(user, conversation.id, Role::User, &message)
+            .await?;
+        let outcome = self
+            .agent
+            .run(user, conversation.id, &history, &message)
+            .await?;
         let reply = MessageContent::from_trusted(outcome.response);
         self.conversations
             .add_message(user, conversation.id, Role::Assistant, &reply)

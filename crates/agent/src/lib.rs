@@ -10,8 +10,8 @@ mod agent;
 mod chat;
 mod model;
 
-pub use agent::{Agent, AgentConfig, AgentError, AgentOutcome, ToolCallRecord};
-pub use chat::{ChatError, ChatOutcome, ChatService};
+pub use agent::{Agent, AgentConfig, AgentError, AgentOutcome, AgentRunner, ToolCallRecord};
+pub use chat::{Chat, ChatError, ChatOutcome, ChatService};
 pub use model::{
     ChatMessage, ChatModel, ChatModelError, ChatRequest, ChatResponse, TokenUsage, ToolCallRequest,
 };

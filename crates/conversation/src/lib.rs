@@ -89,7 +89,63 @@ pub trait ConversationRepository: Send + Sync {
     ) -> Result<Vec<Message>, ConversationRepositoryError>;
 }
 
-/// The conversation steps of the chat use case, over the port.
+/// The conversation steps the chat use case and the HTTP API take. A trait so that the
+/// composition root can put a timing decorator around each step (`create_conversation`,
+/// `fetch_conversation_history`, `add_message`, …) without the core knowing.
+#[async_trait]
+pub trait Conversations: Send + Sync {
+    /// Loads the user's conversation, or creates one when `id` is `None`.
+    ///
+    /// # Errors
+    /// `NotFound` when `id` names no conversation of this user.
+    async fn open(
+        &self,
+        user: &UserId,
+        id: Option<ConversationId>,
+    ) -> Result<Conversation, ConversationRepositoryError>;
+
+    /// The history the agent sees: the latest `limit` messages, oldest first.
+    ///
+    /// # Errors
+    /// As [`ConversationRepository::list_messages`].
+    async fn history(
+        &self,
+        user: &UserId,
+        id: ConversationId,
+        limit: u32,
+    ) -> Result<Vec<Message>, ConversationRepositoryError>;
+
+    /// Stores one message.
+    ///
+    /// # Errors
+    /// As [`ConversationRepository::insert_message`].
+    async fn add_message(
+        &self,
+        user: &UserId,
+        id: ConversationId,
+        role: Role,
+        content: &MessageContent,
+    ) -> Result<Message, ConversationRepositoryError>;
+
+    /// The user's conversations, most recent first.
+    ///
+    /// # Errors
+    /// As [`ConversationRepository::list_conversations`].
+    async fn list(&self, user: &UserId) -> Result<Vec<Conversation>, ConversationRepositoryError>;
+
+    /// The latest `limit` messages of a conversation the user owns.
+    ///
+    /// # Errors
+    /// `NotFound` when the user has no such conversation.
+    async fn messages(
+        &self,
+        user: &UserId,
+        id: ConversationId,
+        limit: u32,
+    ) -> Result<Vec<Message>, ConversationRepositoryError>;
+}
+
+/// The conversation steps over the port.
 #[derive(Clone)]
 pub struct ConversationService {
     repo: Arc<dyn ConversationRepository>,
@@ -100,12 +156,11 @@ impl ConversationService {
     pub fn new(repo: Arc<dyn ConversationRepository>) -> Self {
         Self { repo }
     }
+}
 
-    /// Loads the user's conversation, or creates one when `id` is `None`.
-    ///
-    /// # Errors
-    /// `NotFound` when `id` names no conversation of this user.
-    pub async fn open(
+#[async_trait]
+impl Conversations for ConversationService {
+    async fn open(
         &self,
         user: &UserId,
         id: Option<ConversationId>,
@@ -116,11 +171,7 @@ impl ConversationService {
         }
     }
 
-    /// The history the agent sees: the latest `limit` messages, oldest first.
-    ///
-    /// # Errors
-    /// As [`ConversationRepository::list_messages`].
-    pub async fn history(
+    async fn history(
         &self,
         user: &UserId,
         id: ConversationId,
@@ -129,11 +180,7 @@ impl ConversationService {
         self.repo.list_messages(user, id, limit).await
     }
 
-    /// Stores one message.
-    ///
-    /// # Errors
-    /// As [`ConversationRepository::insert_message`].
-    pub async fn add_message(
+    async fn add_message(
         &self,
         user: &UserId,
         id: ConversationId,
@@ -143,22 +190,14 @@ impl ConversationService {
         self.repo.insert_message(user, id, role, content).await
     }
 
-    /// The user's conversations, most recent first.
-    ///
-    /// # Errors
-    /// As [`ConversationRepository::list_conversations`].
-    pub async fn list(
+    async fn list(
         &self,
         user: &UserId,
     ) -> Result<Vec<Conversation>, ConversationRepositoryError> {
         self.repo.list_conversations(user).await
     }
 
-    /// The latest `limit` messages of a conversation the user owns.
-    ///
-    /// # Errors
-    /// `NotFound` when the user has no such conversation.
-    pub async fn messages(
+    async fn messages(
         &self,
         user: &UserId,
         id: ConversationId,

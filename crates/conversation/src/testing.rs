@@ -62,7 +62,11 @@ impl ConversationRepository for InMemoryConversationRepository {
         Ok(c)
     }
 
-    async fn get_conversation(&self, user: &UserId, cid: ConversationId) -> Result<Conversation, E> {
+    async fn get_conversation(
+        &self,
+        user: &UserId,
+        cid: ConversationId,
+    ) -> Result<Conversation, E> {
         self.check()?;
         let s = self.state.lock().await;
         s.conversations
@@ -75,8 +79,12 @@ impl ConversationRepository for InMemoryConversationRepository {
     async fn list_conversations(&self, user: &UserId) -> Result<Vec<Conversation>, E> {
         self.check()?;
         let s = self.state.lock().await;
-        let mut list: Vec<_> =
-            s.conversations.iter().filter(|c| &c.user_id == user).cloned().collect();
+        let mut list: Vec<_> = s
+            .conversations
+            .iter()
+            .filter(|c| &c.user_id == user)
+            .cloned()
+            .collect();
         list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
         Ok(list)
     }
@@ -138,7 +146,12 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
     let bob = UserId::parse("bob").expect("user");
     let text = |s: &str| MessageContent::parse(s).expect("message");
 
-    assert!(repo.list_conversations(&alice).await.expect("list").is_empty());
+    assert!(
+        repo.list_conversations(&alice)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     let first = repo.insert_conversation(&alice).await.expect("insert");
     assert_eq!(first.user_id, alice);
     assert_eq!(first.created_at, first.updated_at);
@@ -146,14 +159,26 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
     assert!(second.id > first.id);
     let bobs = repo.insert_conversation(&bob).await.expect("insert");
 
-    assert_eq!(repo.get_conversation(&alice, first.id).await.expect("get"), first);
-    assert_eq!(repo.get_conversation(&alice, bobs.id).await, Err(E::NotFound));
+    assert_eq!(
+        repo.get_conversation(&alice, first.id).await.expect("get"),
+        first
+    );
+    assert_eq!(
+        repo.get_conversation(&alice, bobs.id).await,
+        Err(E::NotFound)
+    );
     let missing = ConversationId::new(i64::from(i32::MAX)).expect("id");
-    assert_eq!(repo.get_conversation(&alice, missing).await, Err(E::NotFound));
+    assert_eq!(
+        repo.get_conversation(&alice, missing).await,
+        Err(E::NotFound)
+    );
 
     // Messages: stored in order, the conversation's updated_at follows the latest one.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let m1 = repo.insert_message(&alice, first.id, Role::User, &text("hello")).await.expect("m1");
+    let m1 = repo
+        .insert_message(&alice, first.id, Role::User, &text("hello"))
+        .await
+        .expect("m1");
     assert_eq!(m1.role, Role::User);
     assert_eq!(m1.content.as_str(), "hello");
     assert_eq!(m1.conversation_id, first.id);
@@ -162,38 +187,81 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         .await
         .expect("m2");
     assert!(m2.id > m1.id);
-    let m3 = repo.insert_message(&alice, first.id, Role::User, &text("third")).await.expect("m3");
+    let m3 = repo
+        .insert_message(&alice, first.id, Role::User, &text("third"))
+        .await
+        .expect("m3");
 
     let touched = repo.get_conversation(&alice, first.id).await.expect("get");
-    assert!(touched.updated_at > first.updated_at, "a message moves updated_at");
+    assert!(
+        touched.updated_at > first.updated_at,
+        "a message moves updated_at"
+    );
     assert!(touched.updated_at >= m3.created_at);
     assert_eq!(touched.created_at, first.created_at);
 
     // Most recently active first: `first` has a message, `second` does not.
     let list = repo.list_conversations(&alice).await.expect("list");
-    assert_eq!(list.iter().map(|c| c.id).collect::<Vec<_>>(), vec![first.id, second.id]);
+    assert_eq!(
+        list.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
     assert_eq!(repo.list_conversations(&bob).await.expect("list").len(), 1);
 
-    let all = repo.list_messages(&alice, first.id, 50).await.expect("messages");
-    assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), vec![m1.id, m2.id, m3.id]);
+    let all = repo
+        .list_messages(&alice, first.id, 50)
+        .await
+        .expect("messages");
+    assert_eq!(
+        all.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![m1.id, m2.id, m3.id]
+    );
     assert_eq!(all[1], m2, "a read returns what the insert returned");
-    let latest = repo.list_messages(&alice, first.id, 2).await.expect("messages");
-    assert_eq!(latest.iter().map(|m| m.id).collect::<Vec<_>>(), vec![m2.id, m3.id]);
+    let latest = repo
+        .list_messages(&alice, first.id, 2)
+        .await
+        .expect("messages");
+    assert_eq!(
+        latest.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![m2.id, m3.id]
+    );
 
     // Isolation: bob can neither add to nor read alice's conversation.
     assert_eq!(
-        repo.insert_message(&bob, first.id, Role::User, &text("intrusion")).await,
+        repo.insert_message(&bob, first.id, Role::User, &text("intrusion"))
+            .await,
         Err(E::NotFound)
     );
-    assert!(repo.list_messages(&bob, first.id, 50).await.expect("messages").is_empty());
-    assert_eq!(repo.list_messages(&alice, first.id, 50).await.expect("m").len(), 3);
-    assert!(repo.list_messages(&alice, second.id, 50).await.expect("m").is_empty());
+    assert!(
+        repo.list_messages(&bob, first.id, 50)
+            .await
+            .expect("messages")
+            .is_empty()
+    );
+    assert_eq!(
+        repo.list_messages(&alice, first.id, 50)
+            .await
+            .expect("m")
+            .len(),
+        3
+    );
+    assert!(
+        repo.list_messages(&alice, second.id, 50)
+            .await
+            .expect("m")
+            .is_empty()
+    );
 
     // Activity in `second` moves it to the front.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    repo.insert_message(&alice, second.id, Role::User, &text("later")).await.expect("m");
+    repo.insert_message(&alice, second.id, Role::User, &text("later"))
+        .await
+        .expect("m");
     let list = repo.list_conversations(&alice).await.expect("list");
-    assert_eq!(list.iter().map(|c| c.id).collect::<Vec<_>>(), vec![second.id, first.id]);
+    assert_eq!(
+        list.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![second.id, first.id]
+    );
 }
 
 #[cfg(test)]

@@ -162,7 +162,10 @@ mod tests {
 
     #[test]
     fn status_filter_parses_and_matches() {
-        assert_eq!(TaskStatusFilter::parse("pending"), Ok(TaskStatusFilter::Pending));
+        assert_eq!(
+            TaskStatusFilter::parse("pending"),
+            Ok(TaskStatusFilter::Pending)
+        );
         assert!(TaskStatusFilter::parse("done").is_err());
         assert!(TaskStatusFilter::Pending.matches(false));
         assert!(!TaskStatusFilter::Pending.matches(true));

@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 
 use crate::{
-    NewTask, Task, TaskId, TaskPatch, TaskRepository, TaskRepositoryError, TaskStatusFilter,
-    UserId,
+    NewTask, Task, TaskId, TaskPatch, TaskRepository, TaskRepositoryError, TaskStatusFilter, UserId,
 };
 
 #[derive(Default)]
@@ -31,7 +30,9 @@ impl InMemoryTaskRepository {
 
     fn check(&self) -> Result<(), TaskRepositoryError> {
         if self.down.load(Ordering::SeqCst) {
-            Err(TaskRepositoryError::Unavailable("in-memory store switched off".into()))
+            Err(TaskRepositoryError::Unavailable(
+                "in-memory store switched off".into(),
+            ))
         } else {
             Ok(())
         }
@@ -128,7 +129,10 @@ impl TaskRepository for InMemoryTaskRepository {
         self.check()?;
         let mut guard = self.state.lock().await;
         owned(guard.1.get_mut(&id.get()), user)?;
-        guard.1.remove(&id.get()).ok_or(TaskRepositoryError::NotFound)
+        guard
+            .1
+            .remove(&id.get())
+            .ok_or(TaskRepositoryError::NotFound)
     }
 
     async fn ping(&self) -> Result<(), TaskRepositoryError> {
@@ -151,9 +155,17 @@ pub async fn task_repository_contract(repo: &dyn TaskRepository) {
     };
 
     repo.ping().await.expect("ping");
-    assert!(repo.list_tasks(&alice, TaskStatusFilter::All).await.expect("list").is_empty());
+    assert!(
+        repo.list_tasks(&alice, TaskStatusFilter::All)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 
-    let milk = repo.insert_task(&alice, new("buy milk", None)).await.expect("insert");
+    let milk = repo
+        .insert_task(&alice, new("buy milk", None))
+        .await
+        .expect("insert");
     assert_eq!(milk.title, "buy milk");
     assert_eq!(milk.description, None);
     assert!(!milk.completed);
@@ -165,28 +177,55 @@ pub async fn task_repository_contract(repo: &dyn TaskRepository) {
         .expect("insert");
     assert_eq!(rent.description.as_deref(), Some("before the 5th"));
     assert!(rent.id > milk.id);
-    let bobs = repo.insert_task(&bob, new("bob's secret", None)).await.expect("insert");
+    let bobs = repo
+        .insert_task(&bob, new("bob's secret", None))
+        .await
+        .expect("insert");
 
     // Listing is per user, oldest first, filtered.
-    let all = repo.list_tasks(&alice, TaskStatusFilter::All).await.expect("list");
-    assert_eq!(all.iter().map(|t| t.id).collect::<Vec<_>>(), vec![milk.id, rent.id]);
+    let all = repo
+        .list_tasks(&alice, TaskStatusFilter::All)
+        .await
+        .expect("list");
+    assert_eq!(
+        all.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![milk.id, rent.id]
+    );
     assert_eq!(all[0], milk, "a read returns what the insert returned");
 
     // get: own task yes, another user's task is NotFound, a missing one too.
     assert_eq!(repo.get_task(&alice, milk.id).await.expect("get"), milk);
-    assert_eq!(repo.get_task(&alice, bobs.id).await, Err(TaskRepositoryError::NotFound));
+    assert_eq!(
+        repo.get_task(&alice, bobs.id).await,
+        Err(TaskRepositoryError::NotFound)
+    );
     let missing = TaskId::new(i64::from(i32::MAX)).expect("id");
-    assert_eq!(repo.get_task(&alice, missing).await, Err(TaskRepositoryError::NotFound));
+    assert_eq!(
+        repo.get_task(&alice, missing).await,
+        Err(TaskRepositoryError::NotFound)
+    );
 
     // set_completed: explicit and toggle.
-    let done = repo.set_completed(&alice, milk.id, Some(true)).await.expect("complete");
+    let done = repo
+        .set_completed(&alice, milk.id, Some(true))
+        .await
+        .expect("complete");
     assert!(done.completed);
     assert!(done.updated_at >= milk.updated_at);
-    let again = repo.set_completed(&alice, milk.id, Some(true)).await.expect("complete");
+    let again = repo
+        .set_completed(&alice, milk.id, Some(true))
+        .await
+        .expect("complete");
     assert!(again.completed, "completing twice stays completed");
-    let toggled = repo.set_completed(&alice, milk.id, None).await.expect("toggle");
+    let toggled = repo
+        .set_completed(&alice, milk.id, None)
+        .await
+        .expect("toggle");
     assert!(!toggled.completed);
-    let toggled = repo.set_completed(&alice, milk.id, None).await.expect("toggle");
+    let toggled = repo
+        .set_completed(&alice, milk.id, None)
+        .await
+        .expect("toggle");
     assert!(toggled.completed);
     assert_eq!(
         repo.set_completed(&alice, bobs.id, None).await,
@@ -194,24 +233,46 @@ pub async fn task_repository_contract(repo: &dyn TaskRepository) {
     );
     assert!(!repo.get_task(&bob, bobs.id).await.expect("get").completed);
 
-    let pending = repo.list_tasks(&alice, TaskStatusFilter::Pending).await.expect("list");
-    assert_eq!(pending.iter().map(|t| t.id).collect::<Vec<_>>(), vec![rent.id]);
-    let completed = repo.list_tasks(&alice, TaskStatusFilter::Completed).await.expect("list");
-    assert_eq!(completed.iter().map(|t| t.id).collect::<Vec<_>>(), vec![milk.id]);
+    let pending = repo
+        .list_tasks(&alice, TaskStatusFilter::Pending)
+        .await
+        .expect("list");
+    assert_eq!(
+        pending.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![rent.id]
+    );
+    let completed = repo
+        .list_tasks(&alice, TaskStatusFilter::Completed)
+        .await
+        .expect("list");
+    assert_eq!(
+        completed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![milk.id]
+    );
 
     // update: only present fields change; Some(None) clears the description.
     let renamed = repo
         .update_task(
             &alice,
             rent.id,
-            TaskPatch { title: Some(TaskTitle::parse("pay the rent").expect("t")), description: None },
+            TaskPatch {
+                title: Some(TaskTitle::parse("pay the rent").expect("t")),
+                description: None,
+            },
         )
         .await
         .expect("update");
     assert_eq!(renamed.title, "pay the rent");
     assert_eq!(renamed.description.as_deref(), Some("before the 5th"));
     let cleared = repo
-        .update_task(&alice, rent.id, TaskPatch { title: None, description: Some(None) })
+        .update_task(
+            &alice,
+            rent.id,
+            TaskPatch {
+                title: None,
+                description: Some(None),
+            },
+        )
         .await
         .expect("update");
     assert_eq!(cleared.title, "pay the rent");
@@ -228,27 +289,64 @@ pub async fn task_repository_contract(repo: &dyn TaskRepository) {
         .await
         .expect("update");
     assert_eq!(described.description.as_deref(), Some("by transfer"));
-    let untouched = repo.update_task(&alice, rent.id, TaskPatch::default()).await.expect("noop");
+    let untouched = repo
+        .update_task(&alice, rent.id, TaskPatch::default())
+        .await
+        .expect("noop");
     assert_eq!(untouched, described);
     assert_eq!(
-        repo.update_task(&alice, bobs.id, TaskPatch { title: None, description: Some(None) })
-            .await,
+        repo.update_task(
+            &alice,
+            bobs.id,
+            TaskPatch {
+                title: None,
+                description: Some(None)
+            }
+        )
+        .await,
         Err(TaskRepositoryError::NotFound)
     );
-    assert_eq!(repo.get_task(&bob, bobs.id).await.expect("get").title, "bob's secret");
+    assert_eq!(
+        repo.get_task(&bob, bobs.id).await.expect("get").title,
+        "bob's secret"
+    );
 
     // delete returns the task as it was, then it is gone; another user's cannot be deleted.
-    assert_eq!(repo.delete_task(&alice, bobs.id).await, Err(TaskRepositoryError::NotFound));
+    assert_eq!(
+        repo.delete_task(&alice, bobs.id).await,
+        Err(TaskRepositoryError::NotFound)
+    );
     let deleted = repo.delete_task(&alice, rent.id).await.expect("delete");
     assert_eq!(deleted, described);
-    assert_eq!(repo.get_task(&alice, rent.id).await, Err(TaskRepositoryError::NotFound));
-    assert_eq!(repo.delete_task(&alice, rent.id).await, Err(TaskRepositoryError::NotFound));
-    assert_eq!(repo.list_tasks(&alice, TaskStatusFilter::All).await.expect("list").len(), 1);
-    assert_eq!(repo.list_tasks(&bob, TaskStatusFilter::All).await.expect("list").len(), 1);
+    assert_eq!(
+        repo.get_task(&alice, rent.id).await,
+        Err(TaskRepositoryError::NotFound)
+    );
+    assert_eq!(
+        repo.delete_task(&alice, rent.id).await,
+        Err(TaskRepositoryError::NotFound)
+    );
+    assert_eq!(
+        repo.list_tasks(&alice, TaskStatusFilter::All)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        repo.list_tasks(&bob, TaskStatusFilter::All)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 
     // Text round-trips exactly, unicode included.
     let odd = repo
-        .insert_task(&alice, new("café ☕ 'quotes' \"and\" %_", Some("línea\nnueva")))
+        .insert_task(
+            &alice,
+            new("café ☕ 'quotes' \"and\" %_", Some("línea\nnueva")),
+        )
         .await
         .expect("insert");
     let read = repo.get_task(&alice, odd.id).await.expect("get");
@@ -269,7 +367,10 @@ mod tests {
     async fn in_memory_can_be_switched_off() {
         let repo = InMemoryTaskRepository::new();
         repo.set_unavailable(true);
-        assert!(matches!(repo.ping().await, Err(TaskRepositoryError::Unavailable(_))));
+        assert!(matches!(
+            repo.ping().await,
+            Err(TaskRepositoryError::Unavailable(_))
+        ));
         repo.set_unavailable(false);
         assert!(repo.ping().await.is_ok());
     }

@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn title_is_trimmed_and_bounded() {
-        assert_eq!(TaskTitle::parse("  milk ").map(TaskTitle::into_inner), Ok("milk".into()));
+        assert_eq!(
+            TaskTitle::parse("  milk ").map(TaskTitle::into_inner),
+            Ok("milk".into())
+        );
         assert!(TaskTitle::parse("   ").is_err());
         assert!(TaskTitle::parse("").is_err());
         assert!(TaskTitle::parse(&"é".repeat(200)).is_ok());

@@ -62,7 +62,10 @@ impl ToolError {
     /// request failing.
     #[must_use]
     pub fn is_recoverable(&self) -> bool {
-        matches!(self, Self::InvalidArguments(_) | Self::NotFound(_) | Self::UnknownTool(_))
+        matches!(
+            self,
+            Self::InvalidArguments(_) | Self::NotFound(_) | Self::UnknownTool(_)
+        )
     }
 
     pub(crate) fn from_repo(err: TaskRepositoryError, what: impl FnOnce() -> String) -> Self {
@@ -98,7 +101,11 @@ impl ToolSet {
     /// A set of the given tools; a later tool with the same name replaces an earlier one.
     #[must_use]
     pub fn new(tools: Vec<Arc<dyn Tool>>) -> Self {
-        let by_name = tools.iter().enumerate().map(|(i, t)| (t.definition().name, i)).collect();
+        let by_name = tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.definition().name, i))
+            .collect();
         Self { tools, by_name }
     }
 

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 use todo_domain::{
-    NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskStatusFilter,
-    TaskTitle,
+    NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskStatusFilter, TaskTitle,
 };
 
 use crate::{Tool, ToolContext, ToolDefinition, ToolError};
@@ -121,8 +120,8 @@ impl Tool for AddTask {
             Some(t) => TaskTitle::parse(t).map_err(invalid)?,
             None => return Err(ToolError::InvalidArguments("title is required".into())),
         };
-        let description =
-            TaskDescription::parse_optional(optional_str(&args, "description")?).map_err(invalid)?;
+        let description = TaskDescription::parse_optional(optional_str(&args, "description")?)
+            .map_err(invalid)?;
         let task = self
             .repo
             .insert_task(&ctx.user_id, NewTask { title, description })
@@ -219,9 +218,15 @@ impl Tool for UpdateTask {
     async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
         let args = object(arguments)?;
         let id = task_id(&args)?;
-        let title = optional_str(&args, "title")?.map(TaskTitle::parse).transpose().map_err(invalid)?;
+        let title = optional_str(&args, "title")?
+            .map(TaskTitle::parse)
+            .transpose()
+            .map_err(invalid)?;
         let description = if args.contains_key("description") {
-            Some(TaskDescription::parse_optional(optional_str(&args, "description")?).map_err(invalid)?)
+            Some(
+                TaskDescription::parse_optional(optional_str(&args, "description")?)
+                    .map_err(invalid)?,
+            )
         } else {
             None
         };

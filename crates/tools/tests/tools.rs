@@ -22,7 +22,9 @@ fn set() -> (ToolSet, Arc<InMemoryTaskRepository>) {
 }
 
 async fn call(set: &ToolSet, user: &str, name: &str, args: Value) -> Value {
-    set.dispatch(&ctx(user), name, args).await.expect("dispatch")
+    set.dispatch(&ctx(user), name, args)
+        .await
+        .expect("dispatch")
 }
 
 #[tokio::test]
@@ -30,7 +32,16 @@ async fn definitions_list_the_five_tools_with_object_schemas() {
     let (set, _) = set();
     let defs = set.definitions();
     let names: Vec<_> = defs.iter().map(|d| d.name).collect();
-    assert_eq!(names, ["add_task", "list_tasks", "complete_task", "update_task", "delete_task"]);
+    assert_eq!(
+        names,
+        [
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "update_task",
+            "delete_task"
+        ]
+    );
     for d in &defs {
         assert_eq!(d.parameters["type"], "object", "{}", d.name);
         assert!(!d.description.is_empty());
@@ -44,8 +55,17 @@ async fn definitions_list_the_five_tools_with_object_schemas() {
 #[tokio::test]
 async fn the_contract_results() {
     let (set, _) = set();
-    let added = call(&set, "alice", "add_task", json!({"title": " buy milk ", "description": "2 l"})).await;
-    assert_eq!(added, json!({"task_id": 1, "status": "created", "title": "buy milk"}));
+    let added = call(
+        &set,
+        "alice",
+        "add_task",
+        json!({"title": " buy milk ", "description": "2 l"}),
+    )
+    .await;
+    assert_eq!(
+        added,
+        json!({"task_id": 1, "status": "created", "title": "buy milk"})
+    );
 
     let listed = call(&set, "alice", "list_tasks", json!({})).await;
     let tasks = listed["tasks"].as_array().expect("tasks");
@@ -55,25 +75,52 @@ async fn the_contract_results() {
     assert_eq!(tasks[0]["description"], "2 l");
     assert_eq!(tasks[0]["completed"], false);
     assert!(tasks[0]["created_at"].is_string() && tasks[0]["updated_at"].is_string());
-    assert!(tasks[0].get("user_id").is_none(), "the owner is not part of a task's shape");
+    assert!(
+        tasks[0].get("user_id").is_none(),
+        "the owner is not part of a task's shape"
+    );
 
     let done = call(&set, "alice", "complete_task", json!({"task_id": 1})).await;
-    assert_eq!(done, json!({"task_id": 1, "status": "completed", "title": "buy milk"}));
+    assert_eq!(
+        done,
+        json!({"task_id": 1, "status": "completed", "title": "buy milk"})
+    );
     let pending = call(&set, "alice", "list_tasks", json!({"status": "pending"})).await;
     assert_eq!(pending, json!({"tasks": []}));
     let completed = call(&set, "alice", "list_tasks", json!({"status": "completed"})).await;
     assert_eq!(completed["tasks"].as_array().map(Vec::len), Some(1));
 
-    let updated = call(&set, "alice", "update_task", json!({"task_id": "1", "title": "buy oat milk"})).await;
-    assert_eq!(updated, json!({"task_id": 1, "status": "updated", "title": "buy oat milk"}));
-    let cleared = call(&set, "alice", "update_task", json!({"task_id": 1, "description": null})).await;
+    let updated = call(
+        &set,
+        "alice",
+        "update_task",
+        json!({"task_id": "1", "title": "buy oat milk"}),
+    )
+    .await;
+    assert_eq!(
+        updated,
+        json!({"task_id": 1, "status": "updated", "title": "buy oat milk"})
+    );
+    let cleared = call(
+        &set,
+        "alice",
+        "update_task",
+        json!({"task_id": 1, "description": null}),
+    )
+    .await;
     assert_eq!(cleared["status"], "updated");
     let listed = call(&set, "alice", "list_tasks", json!(null)).await;
     assert_eq!(listed["tasks"][0]["description"], Value::Null);
 
     let deleted = call(&set, "alice", "delete_task", json!({"task_id": 1})).await;
-    assert_eq!(deleted, json!({"task_id": 1, "status": "deleted", "title": "buy oat milk"}));
-    assert_eq!(call(&set, "alice", "list_tasks", json!({})).await, json!({"tasks": []}));
+    assert_eq!(
+        deleted,
+        json!({"task_id": 1, "status": "deleted", "title": "buy oat milk"})
+    );
+    assert_eq!(
+        call(&set, "alice", "list_tasks", json!({})).await,
+        json!({"tasks": []})
+    );
 }
 
 #[tokio::test]
@@ -82,25 +129,47 @@ async fn failures_become_error_results() {
     call(&set, "bob", "add_task", json!({"title": "bob's"})).await;
     let cases = [
         ("add_task", json!({}), "title is required"),
-        ("add_task", json!({"title": "   "}), "title must not be empty"),
+        (
+            "add_task",
+            json!({"title": "   "}),
+            "title must not be empty",
+        ),
         ("add_task", json!({"title": "x".repeat(201)}), "at most 200"),
-        ("add_task", json!({"title": "ok", "description": "d".repeat(1001)}), "at most 1000"),
+        (
+            "add_task",
+            json!({"title": "ok", "description": "d".repeat(1001)}),
+            "at most 1000",
+        ),
         ("add_task", json!({"title": 5}), "title must be a string"),
         ("add_task", json!([1, 2]), "must be a JSON object"),
-        ("list_tasks", json!({"status": "done"}), "status must be one of"),
+        (
+            "list_tasks",
+            json!({"status": "done"}),
+            "status must be one of",
+        ),
         ("complete_task", json!({}), "task_id is required"),
         ("complete_task", json!({"task_id": 0}), "positive integer"),
-        ("complete_task", json!({"task_id": "abc"}), "positive integer"),
+        (
+            "complete_task",
+            json!({"task_id": "abc"}),
+            "positive integer",
+        ),
         ("complete_task", json!({"task_id": 99}), "task 99 not found"),
         ("complete_task", json!({"task_id": 1}), "task 1 not found"),
-        ("update_task", json!({"task_id": 1, "title": "mine now"}), "task 1 not found"),
+        (
+            "update_task",
+            json!({"task_id": 1, "title": "mine now"}),
+            "task 1 not found",
+        ),
         ("update_task", json!({"task_id": 1}), "nothing to update"),
         ("delete_task", json!({"task_id": 1}), "task 1 not found"),
         ("drop_database", json!({}), "unknown tool 'drop_database'"),
     ];
     for (name, args, expected) in cases {
         let result = call(&set, "alice", name, args.clone()).await;
-        let message = result["error"].as_str().unwrap_or_else(|| panic!("{name} {args}: {result}"));
+        let message = result["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} {args}: {result}"));
         assert!(message.contains(expected), "{name} {args}: {message}");
         assert_eq!(result.as_object().map(|o| o.len()), Some(1), "{result}");
     }

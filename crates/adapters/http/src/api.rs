@@ -373,7 +373,7 @@ impl Api {
         #[oai(name = "user_id")] _user_id: Path<String>,
         user: Data<&AuthUser>,
     ) -> Result<Json<Vec<ConversationBody>>> {
-        let list = self.state()?.chat.conversations().list(&user.0.0).await?;
+        let list = self.state()?.conversations.list(&user.0.0).await?;
         Ok(Json(list.into_iter().map(Into::into).collect()))
     }
 
@@ -404,8 +404,7 @@ impl Api {
         };
         let messages = self
             .state()?
-            .chat
-            .conversations()
+            .conversations
             .messages(&user.0.0, id, limit)
             .await?;
         Ok(Json(messages.into_iter().map(Into::into).collect()))

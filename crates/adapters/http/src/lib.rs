@@ -21,7 +21,8 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
-use todo_agent::ChatService;
+use todo_agent::Chat;
+use todo_conversation::Conversations;
 use todo_domain::TaskRepository;
 
 pub use auth::JwtAuth;
@@ -33,7 +34,8 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// What the handlers need: ports and use cases, already wrapped by the composition root.
 pub struct HttpState {
     pub tasks: Arc<dyn TaskRepository>,
-    pub chat: ChatService,
+    pub conversations: Arc<dyn Conversations>,
+    pub chat: Arc<dyn Chat>,
     pub auth: JwtAuth,
     pub limiter: RateLimiter,
 }

@@ -1,0 +1,47 @@
+//! # todo-postgres: storage over sea-orm (driven adapter)
+//!
+//! Implements the storage ports of the core, [`todo_domain::TaskRepository`] and
+//! [`todo_conversation::ConversationRepository`], for PostgreSQL and SQLite with one code
+//! path, and owns the schema (sea-orm-migration) and the connection pools.
+//!
+//! It depends on the core crates it serves (`todo-domain`, `todo-conversation`) and on
+//! sea-orm / sqlx; nothing in the core depends on it, and only the composition root names its
+//! types. Entities stay private: every public signature holds domain types, [`StorageError`]
+//! or the settings of this crate, and driver errors are translated into the ports' error
+//! enums (`Unavailable` for what waiting may fix, `NotFound`, `Unexpected`).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), todo_postgres::StorageError> {
+//! use todo_postgres::{Database, DatabaseSettings};
+//! let db = Database::connect(&DatabaseSettings::with_url("sqlite://data/todo.db?mode=rwc")).await?;
+//! db.migrate().await?;
+//! let tasks = db.task_repository();
+//! let conversations = db.conversation_repository();
+//! # drop((tasks, conversations));
+//! db.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Timestamps are UTC (`timestamptz` on PostgreSQL, RFC 3339 text on SQLite), set by the
+//! application and truncated to microseconds, the precision both backends store, so that a
+//! row read back equals the one an insert returned.
+
+mod conversation_repository;
+mod database;
+mod entity;
+mod error;
+mod migration;
+mod settings;
+mod task_repository;
+
+pub use conversation_repository::SeaConversationRepository;
+pub use database::Database;
+pub use error::{StorageError, redact_url};
+pub use settings::{Backend, DatabaseSettings};
+pub use task_repository::SeaTaskRepository;
+
+/// Now, to the microsecond.
+fn now() -> todo_domain::Timestamp {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,209 @@
+use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
+use todo_conversation::{ConversationRepository, ConversationRepositoryError as E};
+use todo_domain::{Conversation, ConversationId, Message, MessageContent, Role, Timestamp, UserId};
+
+use crate::entity::{conversation, message};
+use crate::error::conversation_error;
+use crate::now;
+
+/// [`ConversationRepository`] over sea-orm, for PostgreSQL and SQLite alike.
+#[derive(Clone)]
+pub struct SeaConversationRepository {
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
+}
+
+/// Not derived: the pools' sqlx options would print the password of the URL.
+impl std::fmt::Debug for SeaConversationRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaConversationRepository")
+            .finish_non_exhaustive()
+    }
+}
+
+impl SeaConversationRepository {
+    pub(crate) fn new(reader: DatabaseConnection, writer: DatabaseConnection) -> Self {
+        Self { reader, writer }
+    }
+}
+
+/// PostgreSQL: moving the conversation's `updated_at` (which also checks that it is the
+/// user's) and inserting the message, as one statement. A single statement is atomic, and the
+/// row lock taken by the UPDATE orders concurrent messages of one conversation; when the
+/// UPDATE matches nothing, nothing is inserted and no row comes back. One round trip instead
+/// of four (BEGIN, UPDATE, INSERT, COMMIT). `GREATEST` keeps `updated_at` from going back
+/// when a message stamped earlier commits after a later one.
+const INSERT_MESSAGE_PG: &str = r#"WITH touched AS (
+    UPDATE "conversation" SET "updated_at" = GREATEST("updated_at", $1)
+    WHERE "id" = $2 AND "user_id" = $3
+    RETURNING "id"
+)
+INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
+SELECT $3, "touched"."id", $4, $5, $1 FROM touched
+RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+
+impl SeaConversationRepository {
+    async fn insert_message_pg(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        role: Role,
+        content: &MessageContent,
+        at: Timestamp,
+    ) -> Result<message::Model, E> {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            INSERT_MESSAGE_PG,
+            [
+                at.into(),
+                conversation.get().into(),
+                user.as_str().into(),
+                role.as_str().into(),
+                content.as_str().into(),
+            ],
+        );
+        message::Entity::find()
+            .from_raw_sql(statement)
+            .one(&self.writer)
+            .await
+            .map_err(conversation_error)?
+            .ok_or(E::NotFound)
+    }
+
+    /// SQLite has no UPDATE inside WITH: the same two steps in one `BEGIN IMMEDIATE`
+    /// transaction, which takes the write lock up front (waiting for it within the busy
+    /// timeout) rather than failing to upgrade a read lock halfway through.
+    async fn insert_message_sqlite(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        role: Role,
+        content: &MessageContent,
+        at: Timestamp,
+    ) -> Result<message::Model, E> {
+        let txn = self
+            .writer
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+            .map_err(conversation_error)?;
+        let touched = conversation::Entity::update_many()
+            .col_expr(
+                conversation::Column::UpdatedAt,
+                Expr::cust_with_values(r#"max("updated_at", ?)"#, [at]),
+            )
+            .filter(conversation::Column::Id.eq(conversation.get()))
+            .filter(conversation::Column::UserId.eq(user.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(conversation_error)?;
+        if touched.rows_affected == 0 {
+            txn.rollback().await.map_err(conversation_error)?;
+            return Err(E::NotFound);
+        }
+        let row = message::ActiveModel {
+            id: NotSet,
+            user_id: Set(user.as_str().to_owned()),
+            conversation_id: Set(conversation.get()),
+            role: Set(role.as_str().to_owned()),
+            content: Set(content.as_str().to_owned()),
+            created_at: Set(at),
+        }
+        .insert(&txn)
+        .await
+        .map_err(conversation_error)?;
+        txn.commit().await.map_err(conversation_error)?;
+        Ok(row)
+    }
+}
+
+#[async_trait]
+impl ConversationRepository for SeaConversationRepository {
+    async fn insert_conversation(&self, user: &UserId) -> Result<Conversation, E> {
+        let now = now();
+        conversation::ActiveModel {
+            id: NotSet,
+            user_id: Set(user.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.writer)
+        .await
+        .map_err(conversation_error)?
+        .try_into()
+    }
+
+    async fn get_conversation(&self, user: &UserId, id: ConversationId) -> Result<Conversation, E> {
+        conversation::Entity::find()
+            .filter(conversation::Column::Id.eq(id.get()))
+            .filter(conversation::Column::UserId.eq(user.as_str()))
+            .one(&self.reader)
+            .await
+            .map_err(conversation_error)?
+            .ok_or(E::NotFound)?
+            .try_into()
+    }
+
+    async fn list_conversations(&self, user: &UserId) -> Result<Vec<Conversation>, E> {
+        conversation::Entity::find()
+            .filter(conversation::Column::UserId.eq(user.as_str()))
+            .order_by_desc(conversation::Column::UpdatedAt)
+            .order_by_desc(conversation::Column::Id)
+            .all(&self.reader)
+            .await
+            .map_err(conversation_error)?
+            .into_iter()
+            .map(Conversation::try_from)
+            .collect()
+    }
+
+    async fn insert_message(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        role: Role,
+        content: &MessageContent,
+    ) -> Result<Message, E> {
+        let at = now();
+        let row = match self.writer.get_database_backend() {
+            DbBackend::Postgres => {
+                self.insert_message_pg(user, conversation, role, content, at)
+                    .await?
+            }
+            _ => {
+                self.insert_message_sqlite(user, conversation, role, content, at)
+                    .await?
+            }
+        };
+        row.try_into()
+    }
+
+    async fn list_messages(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> Result<Vec<Message>, E> {
+        // The latest `limit`, read backwards along the (conversation_id, created_at, id)
+        // index, then put back in chronological order.
+        let mut rows = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation.get()))
+            .filter(message::Column::UserId.eq(user.as_str()))
+            .order_by_desc(message::Column::CreatedAt)
+            .order_by_desc(message::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.reader)
+            .await
+            .map_err(conversation_error)?;
+        rows.reverse();
+        rows.into_iter().map(Message::try_from).collect()
+    }
+}

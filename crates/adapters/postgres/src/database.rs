@@ -1,0 +1,342 @@
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+use crate::error::scrub;
+use crate::migration::Migrator;
+use crate::{
+    Backend, DatabaseSettings, SeaConversationRepository, SeaTaskRepository, StorageError,
+};
+
+/// An idle pooled connection is pinged before use only past this idle time. sqlx already
+/// pings every connection when it is released, so pinging on every acquire too would add a
+/// round trip to each query for nothing; a connection idle this long may have been dropped
+/// by the server or a proxy, so that one is checked.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// The connection pools to one database, and the repositories over them.
+///
+/// On PostgreSQL there is one pool. On SQLite there are two: readers (up to
+/// `max_connections`, concurrent thanks to WAL) and a single writer connection. SQLite admits
+/// one writer at a time anyway; queueing writers on the pool (first come, first served)
+/// instead of letting them race for the file lock means no write waits in SQLite's busy
+/// handler, whose back-off sleeps (up to 100 ms) would dominate latency under load. The busy
+/// timeout still covers other processes writing to the same file.
+pub struct Database {
+    backend: Backend,
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
+    url: String,
+}
+
+impl Database {
+    /// Opens the pool(s) and checks that one connection can be made.
+    ///
+    /// For a SQLite URL with `mode=rwc`, the file's directory is created when missing. Every
+    /// SQLite connection runs in WAL mode with `synchronous=NORMAL`, foreign keys on and
+    /// `settings.sqlite_busy_timeout` as busy timeout.
+    ///
+    /// # Errors
+    /// [`StorageError::InvalidUrl`] for a URL of another scheme or one that does not parse,
+    /// [`StorageError::Unavailable`] when no connection could be made within
+    /// `settings.connect_timeout` (or the acquire timeout), [`StorageError::Unexpected`] for
+    /// anything else (rejected credentials, a missing database, a directory that cannot be
+    /// created).
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StorageError> {
+        let backend = settings.backend()?;
+        let url = settings.url.clone();
+        match backend {
+            Backend::Postgres => {
+                let mut options = pool_options(settings);
+                options
+                    .max_connections(settings.max_connections.max(1))
+                    .min_connections(settings.min_connections)
+                    .set_application_name("todo-chatbot");
+                let pool = open(options, settings).await?;
+                Ok(Self {
+                    backend,
+                    reader: pool.clone(),
+                    writer: pool,
+                    url,
+                })
+            }
+            Backend::Sqlite if sqlite_in_memory(&url) => {
+                // Each parse of `:memory:` is a new database and closing its last connection
+                // drops it: one pool of one connection that never expires holds it.
+                let mut options = pool_options(settings);
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+                sqlite_pragmas(&mut options, settings.sqlite_busy_timeout);
+                let pool = open(options, settings).await?;
+                Ok(Self {
+                    backend,
+                    reader: pool.clone(),
+                    writer: pool,
+                    url,
+                })
+            }
+            Backend::Sqlite => {
+                create_parent_directory(&url)?;
+                // The writer opens first: its first connection turns the file to WAL, which
+                // needs an exclusive lock that the busy timeout cannot wait for.
+                let mut options = pool_options(settings);
+                options.max_connections(1).min_connections(1);
+                sqlite_pragmas(&mut options, settings.sqlite_busy_timeout);
+                let writer = open(options, settings).await?;
+
+                let mut options = pool_options(settings);
+                options
+                    .max_connections(settings.max_connections.max(1))
+                    .min_connections(settings.min_connections);
+                sqlite_pragmas(&mut options, settings.sqlite_busy_timeout);
+                let reader = match open(options, settings).await {
+                    Ok(reader) => reader,
+                    Err(e) => {
+                        let _ = writer.close().await;
+                        return Err(e);
+                    }
+                };
+                Ok(Self {
+                    backend,
+                    reader,
+                    writer,
+                    url,
+                })
+            }
+        }
+    }
+
+    /// Applies the migrations not applied yet; running it again changes nothing.
+    ///
+    /// # Errors
+    /// [`StorageError::Unavailable`] when the database cannot be reached,
+    /// [`StorageError::Migration`] when a migration fails.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let pending = Migrator::get_pending_migrations(&self.writer)
+            .await
+            .map_err(|e| StorageError::from_migration(&e, &self.url))?;
+        if pending.is_empty() {
+            tracing::debug!("database schema up to date");
+            return Ok(());
+        }
+        Migrator::up(&self.writer, None)
+            .await
+            .map_err(|e| StorageError::from_migration(&e, &self.url))?;
+        tracing::info!(
+            applied = pending.len(),
+            backend = self.backend.as_str(),
+            "database migrated"
+        );
+        Ok(())
+    }
+
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The [`todo_domain::TaskRepository`] over these pools.
+    #[must_use]
+    pub fn task_repository(&self) -> SeaTaskRepository {
+        SeaTaskRepository::new(self.reader.clone(), self.writer.clone())
+    }
+
+    /// The [`todo_conversation::ConversationRepository`] over these pools.
+    #[must_use]
+    pub fn conversation_repository(&self) -> SeaConversationRepository {
+        SeaConversationRepository::new(self.reader.clone(), self.writer.clone())
+    }
+
+    /// Closes the pools, waiting for connections in use to come back. Repositories made from
+    /// this database answer `Unavailable` from then on.
+    pub async fn close(self) {
+        // Closing is best effort: a pool that fails to close cleanly is dropped all the same.
+        let _ = self.reader.close_by_ref().await;
+        let _ = self.writer.close_by_ref().await;
+    }
+}
+
+/// Shows the backend and the URL without its password; not the pools, whose sqlx options
+/// would print the password.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .field("url", &crate::redact_url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+fn pool_options(settings: &DatabaseSettings) -> ConnectOptions {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    // sea-orm maps both its connect and acquire timeouts to sqlx's acquire timeout (sqlx 0.9
+    // has no separate connect timeout); the connect timeout bounds `connect` instead.
+    options
+        .acquire_timeout(settings.acquire_timeout)
+        .idle_timeout(settings.idle_timeout)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+    options
+}
+
+fn sqlite_pragmas(options: &mut ConnectOptions, busy_timeout: Duration) {
+    options.map_sqlx_sqlite_opts(move |o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL is durable against application crashes, and loses at most
+            // the last transactions on power loss, without an fsync per commit.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(busy_timeout)
+    });
+}
+
+async fn open(
+    options: ConnectOptions,
+    settings: &DatabaseSettings,
+) -> Result<DatabaseConnection, StorageError> {
+    match tokio::time::timeout(
+        settings.connect_timeout,
+        sea_orm::Database::connect(options),
+    )
+    .await
+    {
+        Ok(Ok(pool)) => Ok(pool),
+        Ok(Err(e)) => Err(StorageError::from_connect(&e, &settings.url)),
+        Err(_) => Err(StorageError::Unavailable(format!(
+            "no connection to {} within {:?}",
+            settings.redacted_url(),
+            settings.connect_timeout
+        ))),
+    }
+}
+
+/// The part of a SQLite URL after the scheme and before the query, and the query.
+fn sqlite_path_and_query(url: &str) -> (&str, &str) {
+    let rest = url.split_once(':').map_or(url, |(_, rest)| rest);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    rest.split_once('?').unwrap_or((rest, ""))
+}
+
+fn sqlite_in_memory(url: &str) -> bool {
+    let (path, query) = sqlite_path_and_query(url);
+    path == ":memory:" || query.split('&').any(|p| p == "mode=memory")
+}
+
+/// With `mode=rwc` SQLite creates the file but not its directory; the default URL points
+/// into `data/`, which a fresh checkout does not have.
+fn create_parent_directory(url: &str) -> Result<(), StorageError> {
+    let (_, query) = sqlite_path_and_query(url);
+    if !query.split('&').any(|p| p == "mode=rwc") {
+        return Ok(());
+    }
+    let options: SqliteConnectOptions = url
+        .parse()
+        .map_err(|e: sea_orm::sqlx::Error| StorageError::InvalidUrl(scrub(&e.to_string(), url)))?;
+    match options.get_filename().parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => create_dir(dir).map_err(|e| {
+            StorageError::Unexpected(format!(
+                "cannot create the directory {}: {e}",
+                dir.display()
+            ))
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn create_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    tracing::info!(directory = %dir.display(), "created the directory of the SQLite database");
+    Ok(())
+}
+
+/// Runs `SELECT 1` on the pool.
+pub(crate) async fn ping(conn: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    conn.execute_unprepared("SELECT 1").await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+
+    async fn pragma(conn: &DatabaseConnection, name: &str) -> String {
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0)
+            .map(|v| v.to_string())
+            .or_else(|_| row.try_get_by_index::<String>(0))
+            .expect("value")
+    }
+
+    #[tokio::test]
+    async fn every_sqlite_connection_gets_wal_normal_fk_and_the_busy_timeout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}/nested/more/todo.db?mode=rwc",
+            dir.path().display()
+        );
+        let settings = DatabaseSettings {
+            sqlite_busy_timeout: Duration::from_millis(1234),
+            ..DatabaseSettings::with_url(url)
+        };
+        let db = Database::connect(&settings).await.expect("connect");
+        assert!(
+            dir.path().join("nested/more/todo.db").exists(),
+            "directory and file created"
+        );
+        for conn in [&db.reader, &db.writer] {
+            assert_eq!(pragma(conn, "journal_mode").await, "wal");
+            assert_eq!(pragma(conn, "synchronous").await, "1", "NORMAL");
+            assert_eq!(pragma(conn, "foreign_keys").await, "1");
+            assert_eq!(pragma(conn, "busy_timeout").await, "1234");
+        }
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn in_memory_sqlite_keeps_one_database() {
+        let db = Database::connect(&DatabaseSettings::with_url("sqlite::memory:"))
+            .await
+            .expect("connect");
+        db.migrate().await.expect("migrate");
+        ping(&db.reader).await.expect("ping");
+        let tables = db
+            .reader
+            .query_all_raw(Statement::from_string(
+                db.reader.get_database_backend(),
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'task'",
+            ))
+            .await
+            .expect("tables");
+        assert_eq!(tables.len(), 1);
+        db.close().await;
+    }
+
+    #[test]
+    fn sqlite_url_parts() {
+        assert_eq!(
+            sqlite_path_and_query("sqlite://data/todo.db?mode=rwc"),
+            ("data/todo.db", "mode=rwc")
+        );
+        assert_eq!(
+            sqlite_path_and_query("sqlite:data/todo.db"),
+            ("data/todo.db", "")
+        );
+        assert!(sqlite_in_memory("sqlite::memory:"));
+        assert!(sqlite_in_memory("sqlite://:memory:"));
+        assert!(sqlite_in_memory("sqlite://x?mode=memory"));
+        assert!(!sqlite_in_memory("sqlite://data/todo.db?mode=rwc"));
+    }
+}

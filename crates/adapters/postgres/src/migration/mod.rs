@@ -1,0 +1,14 @@
+//! The schema, as sea-orm-migration migrations. Applied by [`crate::Database::migrate`];
+//! the applied ones are recorded in `seaql_migrations`, so running it again changes nothing.
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m20260101_000001_initial;
+
+pub(crate) struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_initial::Migration)]
+    }
+}

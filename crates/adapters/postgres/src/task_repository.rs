@@ -1,0 +1,164 @@
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use todo_domain::{
+    NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskRepositoryError,
+    TaskStatusFilter, TaskTitle, UserId,
+};
+
+use crate::entity::task::{ActiveModel, Column, Entity};
+use crate::error::task_error;
+use crate::{database, now};
+
+/// [`TaskRepository`] over sea-orm, for PostgreSQL and SQLite alike. Every call is one
+/// statement (one round trip): writes return the row with `RETURNING`.
+#[derive(Clone)]
+pub struct SeaTaskRepository {
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
+}
+
+/// Not derived: the pools' sqlx options would print the password of the URL.
+impl std::fmt::Debug for SeaTaskRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaTaskRepository").finish_non_exhaustive()
+    }
+}
+
+impl SeaTaskRepository {
+    pub(crate) fn new(reader: DatabaseConnection, writer: DatabaseConnection) -> Self {
+        Self { reader, writer }
+    }
+}
+
+fn one(rows: Vec<crate::entity::task::Model>) -> Result<Task, TaskRepositoryError> {
+    // The filter is on the primary key, so there is at most one row; none means the user
+    // has no such task (another user's task is filtered out just the same).
+    rows.into_iter()
+        .next()
+        .ok_or(TaskRepositoryError::NotFound)?
+        .try_into()
+}
+
+#[async_trait]
+impl TaskRepository for SeaTaskRepository {
+    async fn insert_task(&self, user: &UserId, task: NewTask) -> Result<Task, TaskRepositoryError> {
+        let now = now();
+        let row = ActiveModel {
+            id: NotSet,
+            user_id: Set(user.as_str().to_owned()),
+            title: Set(task.title.into_inner()),
+            description: Set(task.description.map(TaskDescription::into_inner)),
+            completed: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.writer)
+        .await
+        .map_err(task_error)?;
+        row.try_into()
+    }
+
+    async fn list_tasks(
+        &self,
+        user: &UserId,
+        filter: TaskStatusFilter,
+    ) -> Result<Vec<Task>, TaskRepositoryError> {
+        let mut query = Entity::find().filter(Column::UserId.eq(user.as_str()));
+        query = match filter {
+            TaskStatusFilter::All => query,
+            TaskStatusFilter::Pending => query.filter(Column::Completed.eq(false)),
+            TaskStatusFilter::Completed => query.filter(Column::Completed.eq(true)),
+        };
+        // Ids are handed out in insertion order, so id order is creation order; it is also the
+        // order of the (user_id, id) index, which spares a sort.
+        let rows = query
+            .order_by_asc(Column::Id)
+            .all(&self.reader)
+            .await
+            .map_err(task_error)?;
+        rows.into_iter().map(Task::try_from).collect()
+    }
+
+    async fn get_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
+        Entity::find()
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(user.as_str()))
+            .one(&self.reader)
+            .await
+            .map_err(task_error)?
+            .ok_or(TaskRepositoryError::NotFound)?
+            .try_into()
+    }
+
+    async fn update_task(
+        &self,
+        user: &UserId,
+        id: TaskId,
+        patch: TaskPatch,
+    ) -> Result<Task, TaskRepositoryError> {
+        if patch.is_empty() {
+            return self.get_task(user, id).await;
+        }
+        let mut update = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now()));
+        if let Some(title) = patch.title {
+            update = update.col_expr(Column::Title, Expr::value(TaskTitle::into_inner(title)));
+        }
+        if let Some(description) = patch.description {
+            update = update.col_expr(
+                Column::Description,
+                Expr::value(description.map(TaskDescription::into_inner)),
+            );
+        }
+        let rows = update
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(user.as_str()))
+            .exec_with_returning(&self.writer)
+            .await
+            .map_err(task_error)?;
+        one(rows)
+    }
+
+    async fn set_completed(
+        &self,
+        user: &UserId,
+        id: TaskId,
+        completed: Option<bool>,
+    ) -> Result<Task, TaskRepositoryError> {
+        // The toggle is computed by the database in the same UPDATE, so two concurrent toggles
+        // flip twice instead of both reading the same old value.
+        let value = match completed {
+            Some(value) => Expr::value(value),
+            None => Expr::col(Column::Completed).not(),
+        };
+        let rows = Entity::update_many()
+            .col_expr(Column::Completed, value)
+            .col_expr(Column::UpdatedAt, Expr::value(now()))
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(user.as_str()))
+            .exec_with_returning(&self.writer)
+            .await
+            .map_err(task_error)?;
+        one(rows)
+    }
+
+    async fn delete_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
+        let rows = Entity::delete_many()
+            .filter(Column::Id.eq(id.get()))
+            .filter(Column::UserId.eq(user.as_str()))
+            .exec_with_returning(&self.writer)
+            .await
+            .map_err(task_error)?;
+        one(rows)
+    }
+
+    async fn ping(&self) -> Result<(), TaskRepositoryError> {
+        // Whatever makes `SELECT 1` fail, the store cannot serve requests: not ready.
+        database::ping(&self.reader)
+            .await
+            .map_err(|e| TaskRepositoryError::Unavailable(e.to_string()))
+    }
+}

@@ -1,0 +1,617 @@
+//! The storage adapter against real databases: SQLite in a temporary directory, and a fresh
+//! PostgreSQL database per test (see `common`).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{PgTestDatabase, SqliteTestDatabase, TcpProxy, test_settings, with_pg};
+use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use todo_conversation::testing::conversation_repository_contract;
+use todo_conversation::{ConversationRepository, ConversationRepositoryError};
+use todo_domain::testing::task_repository_contract;
+use todo_domain::{
+    MessageContent, NewTask, Role, TaskRepository, TaskRepositoryError, TaskStatusFilter,
+    TaskTitle, UserId,
+};
+use todo_postgres::{Backend, Database, DatabaseSettings, StorageError};
+
+fn user(name: &str) -> UserId {
+    UserId::parse(name).expect("user id")
+}
+
+fn new_task(title: &str) -> NewTask {
+    NewTask {
+        title: TaskTitle::parse(title).expect("title"),
+        description: None,
+    }
+}
+
+fn text(s: &str) -> MessageContent {
+    MessageContent::parse(s).expect("message")
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenarios, each run on both backends.
+
+async fn contracts(db: &Database) {
+    task_repository_contract(&db.task_repository()).await;
+    conversation_repository_contract(&db.conversation_repository()).await;
+}
+
+/// 200 chats at once across 10 users: each stores one message and one task. All succeed and
+/// every message is stored exactly once, in its user's conversation.
+async fn concurrent_writes(db: &Database) {
+    const CHATS: usize = 200;
+    const USERS: usize = 10;
+    let tasks: Arc<dyn TaskRepository> = Arc::new(db.task_repository());
+    let conversations: Arc<dyn ConversationRepository> = Arc::new(db.conversation_repository());
+
+    let mut conversation_of = Vec::new();
+    for u in 0..USERS {
+        let c = conversations
+            .insert_conversation(&user(&format!("user{u}")))
+            .await
+            .expect("conversation");
+        conversation_of.push(c.id);
+    }
+
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for n in 0..CHATS {
+        let (tasks, conversations) = (Arc::clone(&tasks), Arc::clone(&conversations));
+        let u = n % USERS;
+        let conversation = conversation_of[u];
+        handles.push(tokio::spawn(async move {
+            let who = user(&format!("user{u}"));
+            conversations
+                .insert_message(
+                    &who,
+                    conversation,
+                    Role::User,
+                    &text(&format!("message {n}")),
+                )
+                .await
+                .map_err(|e| format!("insert_message {n}: {e}"))?;
+            tasks
+                .insert_task(&who, new_task(&format!("task {n}")))
+                .await
+                .map_err(|e| format!("insert_task {n}: {e}"))?;
+            Ok::<(), String>(())
+        }));
+    }
+    let mut failures = Vec::new();
+    for handle in handles {
+        if let Err(e) = handle.await.expect("task panicked") {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {CHATS} chats failed: {failures:?}",
+        failures.len()
+    );
+    eprintln!(
+        "{}: {CHATS} concurrent chats in {:?}",
+        db.backend(),
+        started.elapsed()
+    );
+
+    let mut seen = BTreeMap::new();
+    for (u, &conversation) in conversation_of.iter().enumerate() {
+        let who = user(&format!("user{u}"));
+        let messages = conversations
+            .list_messages(&who, conversation, 200)
+            .await
+            .expect("messages");
+        assert_eq!(messages.len(), CHATS / USERS, "user{u}'s messages");
+        for m in messages {
+            let n: usize = m
+                .content
+                .as_str()
+                .trim_start_matches("message ")
+                .parse()
+                .expect("number");
+            assert_eq!(n % USERS, u, "message {n} in the wrong conversation");
+            *seen.entry(n).or_insert(0) += 1;
+        }
+        let listed = tasks
+            .list_tasks(&who, TaskStatusFilter::All)
+            .await
+            .expect("tasks");
+        assert_eq!(listed.len(), CHATS / USERS, "user{u}'s tasks");
+        assert!(listed.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    }
+    assert_eq!(seen.len(), CHATS);
+    assert!(
+        seen.values().all(|&count| count == 1),
+        "a message stored twice"
+    );
+}
+
+/// The benchmark writes rows with plain SQL and relies on the column defaults; the
+/// repositories must read such rows.
+async fn rows_written_by_plain_sql(db: &Database, url: &str) {
+    let raw = sea_orm::Database::connect(url)
+        .await
+        .expect("raw connection");
+    raw.execute_unprepared("INSERT INTO task (user_id, title) VALUES ('bench', 'from sql')")
+        .await
+        .expect("insert task");
+    raw.execute_unprepared("INSERT INTO conversation (user_id) VALUES ('bench')")
+        .await
+        .expect("insert conversation");
+    raw.execute_unprepared(
+        "INSERT INTO message (user_id, conversation_id, role, content) \
+         SELECT 'bench', id, 'user', 'hello from sql' FROM conversation WHERE user_id = 'bench'",
+    )
+    .await
+    .expect("insert message");
+    let _ = raw.close().await;
+
+    let bench = user("bench");
+    let tasks = db
+        .task_repository()
+        .list_tasks(&bench, TaskStatusFilter::All)
+        .await
+        .expect("tasks");
+    assert_eq!(tasks.len(), 1);
+    assert!(!tasks[0].completed, "completed defaults to false");
+    assert_eq!(tasks[0].created_at, tasks[0].updated_at);
+    let age = chrono::Utc::now() - tasks[0].created_at;
+    assert!(
+        age.num_seconds().abs() < 60,
+        "created_at defaults to now (UTC), got {age}"
+    );
+
+    let conversations = db.conversation_repository();
+    let listed = conversations
+        .list_conversations(&bench)
+        .await
+        .expect("conversations");
+    assert_eq!(listed.len(), 1);
+    let messages = conversations
+        .list_messages(&bench, listed[0].id, 10)
+        .await
+        .expect("messages");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].content.as_str(), "hello from sql");
+
+    // A message written by the app after one written by SQL sorts after it.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let later = conversations
+        .insert_message(&bench, listed[0].id, Role::Assistant, &text("reply"))
+        .await
+        .expect("insert");
+    let messages = conversations
+        .list_messages(&bench, listed[0].id, 10)
+        .await
+        .expect("messages");
+    assert_eq!(messages.last().map(|m| m.id), Some(later.id));
+    assert_eq!(messages.len(), 2);
+}
+
+/// After `close`, repositories made from the database answer `Unavailable`.
+async fn closed_pool_is_unavailable(db: Database) {
+    let tasks = db.task_repository();
+    let conversations = db.conversation_repository();
+    db.close().await;
+    let alice = user("alice");
+    assert!(matches!(
+        tasks.ping().await,
+        Err(TaskRepositoryError::Unavailable(_))
+    ));
+    assert!(matches!(
+        tasks.list_tasks(&alice, TaskStatusFilter::All).await,
+        Err(TaskRepositoryError::Unavailable(_))
+    ));
+    assert!(matches!(
+        tasks.insert_task(&alice, new_task("x")).await,
+        Err(TaskRepositoryError::Unavailable(_))
+    ));
+    assert!(matches!(
+        conversations.insert_conversation(&alice).await,
+        Err(ConversationRepositoryError::Unavailable(_))
+    ));
+    let id = todo_domain::ConversationId::new(1).expect("id");
+    assert!(matches!(
+        conversations
+            .insert_message(&alice, id, Role::User, &text("x"))
+            .await,
+        Err(ConversationRepositoryError::Unavailable(_))
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// SQLite
+
+#[tokio::test]
+async fn sqlite_honours_the_repository_contracts() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    assert_eq!(db.backend(), Backend::Sqlite);
+    assert_eq!(db.backend().as_str(), "sqlite");
+    contracts(&db).await;
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_takes_200_concurrent_chats() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    concurrent_writes(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_migrations_are_idempotent() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    db.migrate().await.expect("second run");
+    db.close().await;
+    let db = file.connect().await; // a third, on a new connection
+    contracts(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_close_and_reopen() {
+    let file = SqliteTestDatabase::new();
+    let alice = user("alice");
+    let db = file.connect().await;
+    let task = db
+        .task_repository()
+        .insert_task(&alice, new_task("persist me"))
+        .await
+        .expect("task");
+    let conversations = db.conversation_repository();
+    let conversation = conversations
+        .insert_conversation(&alice)
+        .await
+        .expect("conversation");
+    let message = conversations
+        .insert_message(&alice, conversation.id, Role::User, &text("still here?"))
+        .await
+        .expect("message");
+    db.close().await;
+    assert!(file.dir.path().join("todo.db").is_file());
+
+    let db = file.connect().await;
+    assert_eq!(
+        db.task_repository()
+            .get_task(&alice, task.id)
+            .await
+            .expect("task"),
+        task
+    );
+    let conversations = db.conversation_repository();
+    let reread = conversations
+        .get_conversation(&alice, conversation.id)
+        .await
+        .expect("conversation");
+    assert_eq!(reread.updated_at, message.created_at);
+    assert_eq!(
+        conversations
+            .list_messages(&alice, conversation.id, 50)
+            .await
+            .expect("messages"),
+        vec![message]
+    );
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_reads_rows_written_by_plain_sql() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    rows_written_by_plain_sql(&db, &file.url).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_creates_the_missing_directory_and_uses_wal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/a/b/todo.db?mode=rwc", dir.path().display());
+    let db = common::connect_migrated(&test_settings(url.clone())).await;
+    db.task_repository()
+        .insert_task(&user("alice"), new_task("x"))
+        .await
+        .expect("insert");
+    assert!(dir.path().join("a/b/todo.db").is_file());
+    // journal_mode is a property of the file: any connection sees it.
+    let raw = sea_orm::Database::connect(url.as_str()).await.expect("raw");
+    let row = raw
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA journal_mode",
+        ))
+        .await
+        .expect("pragma")
+        .expect("row");
+    assert_eq!(row.try_get_by_index::<String>(0).expect("mode"), "wal");
+    let _ = raw.close().await;
+    db.close().await;
+}
+
+/// Takes the write lock of the SQLite file on a connection of its own, as another process
+/// would, and gives it back after `duration`.
+async fn hold_write_lock(url: &str, duration: Duration) -> tokio::task::JoinHandle<()> {
+    let other = sea_orm::Database::connect(url)
+        .await
+        .expect("other process");
+    let txn = other
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Exclusive),
+            ..TransactionOptions::default()
+        })
+        .await
+        .expect("lock");
+    tokio::spawn(async move {
+        tokio::time::sleep(duration).await;
+        txn.rollback().await.expect("release");
+        let _ = other.close().await;
+    })
+}
+
+/// Another process holding the write lock makes writes wait (up to the busy timeout), not
+/// fail with "database is locked"; past the timeout they fail as `Unavailable`.
+#[tokio::test]
+async fn sqlite_writes_wait_for_a_foreign_lock_within_the_busy_timeout() {
+    let file = SqliteTestDatabase::new();
+    let alice = user("alice");
+    let db = file.connect().await;
+    let conversation = db
+        .conversation_repository()
+        .insert_conversation(&alice)
+        .await
+        .expect("c");
+
+    // Held 300 ms, busy timeout 5 s: the writes wait and succeed.
+    let release = hold_write_lock(&file.url, Duration::from_millis(300)).await;
+    let started = Instant::now();
+    db.task_repository()
+        .insert_task(&alice, new_task("waited"))
+        .await
+        .expect("task after wait");
+    db.conversation_repository()
+        .insert_message(&alice, conversation.id, Role::User, &text("waited"))
+        .await
+        .expect("message after wait");
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "the write did wait for the lock"
+    );
+    release.await.expect("released");
+    db.close().await;
+
+    // Busy timeout 100 ms, lock held 2 s: the write gives up as Unavailable.
+    let settings = DatabaseSettings {
+        sqlite_busy_timeout: Duration::from_millis(100),
+        ..file.settings()
+    };
+    let db = common::connect_migrated(&settings).await;
+    let release = hold_write_lock(&file.url, Duration::from_secs(2)).await;
+    let started = Instant::now();
+    let result = db
+        .task_repository()
+        .insert_task(&alice, new_task("gives up"))
+        .await;
+    assert!(
+        matches!(result, Err(TaskRepositoryError::Unavailable(_))),
+        "{result:?}"
+    );
+    let result = db
+        .conversation_repository()
+        .insert_message(&alice, conversation.id, Role::User, &text("gives up"))
+        .await;
+    assert!(
+        matches!(result, Err(ConversationRepositoryError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "gave up after the busy timeout"
+    );
+    release.await.expect("released");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_closed_pool_is_unavailable() {
+    let file = SqliteTestDatabase::new();
+    closed_pool_is_unavailable(file.connect().await).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL (skipped without TEST_DATABASE_URL, failing under CI=true)
+
+#[tokio::test]
+async fn postgres_honours_the_repository_contracts() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        assert_eq!(db.backend(), Backend::Postgres);
+        assert_eq!(db.backend().as_str(), "postgresql");
+        contracts(&db).await;
+        db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_takes_200_concurrent_chats() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        concurrent_writes(&db).await;
+        db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_migrations_are_idempotent() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        db.migrate().await.expect("second run");
+        db.close().await;
+        let db = pg.connect().await;
+        contracts(&db).await;
+        db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_reads_rows_written_by_plain_sql() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        rows_written_by_plain_sql(&db, &pg.url).await;
+        db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_closed_pool_is_unavailable() {
+    with_pg(|pg| async move { closed_pool_is_unavailable(pg.connect().await).await }).await;
+}
+
+/// The server goes away (every connection cut, new ones refused): calls answer
+/// `Unavailable`; it comes back: the same repositories work again, with no restart.
+#[tokio::test]
+async fn postgres_lost_and_recovered() {
+    with_pg(|pg: PgTestDatabase| async move {
+        let proxy = TcpProxy::start(common::pg_socket_addr(&pg.url).await).await;
+        let via_proxy = {
+            let rest = pg.url.split_once("://").map_or(pg.url.as_str(), |(_, r)| r);
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let userinfo = authority
+                .rsplit_once('@')
+                .map(|(u, _)| format!("{u}@"))
+                .unwrap_or_default();
+            format!("postgres://{userinfo}{}/{path}", proxy.addr)
+        };
+        let settings = DatabaseSettings {
+            acquire_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
+            ..test_settings(via_proxy)
+        };
+        let db = common::connect_migrated(&settings).await;
+        let tasks = db.task_repository();
+        let alice = user("alice");
+        let task = tasks
+            .insert_task(&alice, new_task("survives"))
+            .await
+            .expect("insert");
+
+        proxy.stop().await;
+        for _ in 0..3 {
+            let result = tasks.get_task(&alice, task.id).await;
+            assert!(
+                matches!(result, Err(TaskRepositoryError::Unavailable(_))),
+                "{result:?}"
+            );
+        }
+        assert!(matches!(
+            tasks.ping().await,
+            Err(TaskRepositoryError::Unavailable(_))
+        ));
+
+        proxy.restart().await;
+        assert_eq!(
+            tasks.get_task(&alice, task.id).await.expect("recovered"),
+            task
+        );
+        tasks.ping().await.expect("ping after recovery");
+        db.close().await;
+        proxy.stop().await;
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting
+
+#[tokio::test]
+async fn a_closed_port_is_unavailable_and_the_password_stays_secret() {
+    let settings = DatabaseSettings {
+        connect_timeout: Duration::from_millis(500),
+        acquire_timeout: Duration::from_millis(500),
+        ..DatabaseSettings::with_url("postgres://postgres:s3cr3t-pw@127.0.0.1:1/x")
+    };
+    let started = Instant::now();
+    let err = Database::connect(&settings)
+        .await
+        .expect_err("no server on port 1");
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(err.is_unavailable());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the timeouts"
+    );
+    assert!(!err.to_string().contains("s3cr3t-pw"), "{err}");
+    assert!(!format!("{err:?}").contains("s3cr3t-pw"), "{err:?}");
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_the_password() {
+    let Some(pg) = PgTestDatabase::create().await else {
+        return;
+    };
+    // Same server, with a password in the URL (trust authentication ignores it).
+    let url = pg.url.replacen("://postgres@", "://postgres:s3cr3t-pw@", 1);
+    let db = common::connect_migrated(&test_settings(url.clone())).await;
+    let printed = format!(
+        "{db:?} {:?} {:?}",
+        db.task_repository(),
+        db.conversation_repository()
+    );
+    assert!(!printed.contains("s3cr3t-pw"), "{printed}");
+    assert!(printed.contains("Postgres"), "{printed}");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn bad_urls_are_invalid_and_the_password_stays_secret() {
+    for url in [
+        "mysql://root:s3cr3t-pw@127.0.0.1/x",
+        "postgres://u:s3cr3t-pw@[::1/x",
+        "nonsense",
+    ] {
+        let err = Database::connect(&DatabaseSettings::with_url(url))
+            .await
+            .expect_err("invalid");
+        assert!(matches!(err, StorageError::InvalidUrl(_)), "{url}: {err:?}");
+        assert!(!err.is_unavailable());
+        assert!(!format!("{err} {err:?}").contains("s3cr3t-pw"), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn postgres_wrong_database_is_not_unavailable() {
+    let Some(admin) = common::pg_admin_url() else {
+        return;
+    };
+    let url = common::url_with_database(&admin, "todo_test_does_not_exist");
+    let err = Database::connect(&test_settings(url))
+        .await
+        .expect_err("no such database");
+    assert!(matches!(err, StorageError::Unexpected(_)), "{err:?}");
+}
+
+#[test]
+fn url_with_database_replaces_the_path() {
+    assert_eq!(
+        common::url_with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        common::url_with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        common::url_with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
+}
