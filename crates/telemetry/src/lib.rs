@@ -1,20 +1,37 @@
 //! # todo-telemetry: logs, traces and metrics (outer layer)
 //!
-//! Sets up the process's log output. It may depend on the core crates (to wrap their ports)
-//! and on tracing, tracing-subscriber and the OpenTelemetry crates; no core crate depends on
-//! it: the composition root decides what is wrapped.
+//! [`Timed`] implements every port of the core by delegating inside a span named as CONTRACT §5
+//! says; [`layer::MetricsLayer`] and [`layer::LogLayer`] turn each closed span into a
+//! "Performance metric" line, histogram samples and a summary sample (the timing rule lives
+//! there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor.
+//! It may depend on the core crates (to wrap their ports), tracing, tracing-subscriber and the
+//! OpenTelemetry crates. No core crate depends on it: the composition root decides what is
+//! wrapped.
 
+pub mod layer;
+pub mod metrics;
+pub mod names;
+pub mod otlp;
+mod timed;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Dispatch;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{Layer as _, Registry};
 
-/// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per line.
-    Json,
-    /// Human-readable, for a terminal.
-    Pretty,
-}
+pub use layer::LogFormat;
+pub use metrics::{Metrics, OperationSummary, Summary, SummaryReport, Targets};
+pub use otlp::{OtlpSettings, Protocol, SamplerSpec};
+pub use timed::{ErrorKind, Timed, TimedOptions};
 
 /// Crates whose INFO output is noise (sqlx logs every statement at INFO).
 const QUIET: &[&str] = &["sqlx=warn", "sea_orm=warn", "sea_orm_migration=warn", "hyper=warn"];
@@ -38,26 +55,102 @@ pub fn parse_filter(filter: &str) -> Result<EnvFilter, String> {
     EnvFilter::builder().parse(&directives).map_err(|e| format!("cannot parse '{filter}': {e}"))
 }
 
-/// Installs the global subscriber writing to `writer`.
-///
-/// # Errors
-/// When the filter does not parse or a subscriber is already installed.
-pub fn init_logging<W>(format: LogFormat, filter: &str, writer: W) -> Result<(), String>
-where
-    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
-{
-    let filter = parse_filter(filter)?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    let result = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .try_init(),
-        LogFormat::Pretty => builder.pretty().try_init(),
-    };
-    result.map_err(|e| e.to_string())
+/// Everything the telemetry needs to start.
+#[derive(Debug, Clone)]
+pub struct TelemetrySettings {
+    pub format: LogFormat,
+    /// `RUST_LOG` syntax; applies to log lines only, never to metrics.
+    pub filter: String,
+    pub otlp: OtlpSettings,
+    pub summary_window: Duration,
+    pub summary_max_samples: usize,
+    pub targets: Targets,
+    /// Lines the log writer buffers before it drops (and counts) instead of blocking.
+    pub log_buffer_lines: usize,
+}
+
+/// The running telemetry: metrics to expose, and what must be flushed at the end.
+pub struct Telemetry {
+    metrics: Arc<Metrics>,
+    provider: SdkTracerProvider,
+    log_guard: Option<WorkerGuard>,
+}
+
+impl Telemetry {
+    /// Builds the subscriber writing log lines to `writer` (through a non-blocking, lossy
+    /// buffer) without installing it.
+    ///
+    /// # Errors
+    /// When the filter does not parse or the export thread cannot start.
+    pub fn build<W>(settings: &TelemetrySettings, writer: W) -> Result<(Self, Dispatch), String>
+    where
+        W: Write + Send + 'static,
+    {
+        let filter = parse_filter(&settings.filter)?;
+        let metrics = Arc::new(Metrics::new(Summary::new(
+            settings.summary_window,
+            settings.summary_max_samples,
+            settings.targets.clone(),
+        )));
+
+        let (writer, log_guard) = NonBlockingBuilder::default()
+            .lossy(true)
+            .buffered_lines_limit(settings.log_buffer_lines)
+            .thread_name("log-writer")
+            .finish(writer);
+        let counter = writer.error_counter();
+        metrics.set_log_lines_dropped(move || counter.dropped_lines() as u64);
+
+        let mut provider = SdkTracerProvider::builder()
+            .with_sampler(settings.otlp.sampler.build())
+            .with_resource(Resource::builder().with_service_name(settings.otlp.service_name.clone()).build());
+        if settings.otlp.endpoint.is_some() {
+            let processor = otlp::CountingBatchProcessor::start(&settings.otlp, metrics.spans_dropped.clone())
+                .map_err(|e| format!("cannot start the span export thread: {e}"))?;
+            provider = provider.with_span_processor(processor);
+        }
+        let provider = provider.build();
+        let tracer = provider.tracer("todo-chatbot");
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+
+        let subscriber = Registry::default()
+            .with(tracing_opentelemetry::layer().with_tracer(tracer).with_tracked_inactivity(false))
+            .with(layer::MetricsLayer::new(metrics.clone()))
+            .with(layer::LogLayer::new(writer, settings.format).with_filter(filter));
+        Ok((Self { metrics, provider, log_guard: Some(log_guard) }, Dispatch::new(subscriber)))
+    }
+
+    /// Builds and installs the global subscriber.
+    ///
+    /// # Errors
+    /// As [`Telemetry::build`], or when a global subscriber is already installed.
+    pub fn init<W>(settings: &TelemetrySettings, writer: W) -> Result<Self, String>
+    where
+        W: Write + Send + 'static,
+    {
+        let (telemetry, dispatch) = Self::build(settings, writer)?;
+        tracing::dispatcher::set_global_default(dispatch).map_err(|e| e.to_string())?;
+        Ok(telemetry)
+    }
+
+    #[must_use]
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Exports what is queued now (tests; the export thread does it on its own schedule).
+    pub fn flush(&self) {
+        let _ = self.provider.force_flush();
+    }
+
+    /// Flushes spans (bounded by `timeout`) and the log buffer. Blocking: call it off the
+    /// async worker threads.
+    pub fn shutdown(mut self, timeout: Duration) {
+        if let Err(e) = self.provider.shutdown_with_timeout(timeout) {
+            eprintln!("telemetry: span export did not finish within {timeout:?}: {e}");
+        }
+        drop(self.log_guard.take());
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,420 @@
+//! The timing rule in one place: when a span carrying an `operation` (or an HTTP server span)
+//! closes, [`MetricsLayer`] records its duration in the histograms and the summary, and
+//! [`LogLayer`] writes the "Performance metric" line. [`LogLayer`] also writes every other
+//! event in the contract's JSON shape, with the trace and span ids of the active span.
+
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry::trace::TraceContextExt;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::metrics::{Metrics, round_ms};
+use crate::names;
+
+/// What the layers keep about a timed span.
+#[derive(Debug, Default)]
+pub(crate) struct SpanRecord {
+    start: Option<Instant>,
+    http: bool,
+    operation: Option<String>,
+    user_id: Option<String>,
+    status: Option<String>,
+    error: Option<String>,
+    error_type: Option<String>,
+    db_system: Option<String>,
+    db_operation: Option<String>,
+    db_collection: Option<String>,
+    gen_ai_operation: Option<String>,
+    gen_ai_provider: Option<String>,
+    gen_ai_request_model: Option<String>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    http_method: Option<String>,
+    http_route: Option<String>,
+    http_status: Option<i64>,
+    /// Lowercase hex trace id and span id, once the span was first entered.
+    ids: Option<(String, String)>,
+    duration: Option<Duration>,
+}
+
+impl Visit for SpanRecord {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let slot = match field.name() {
+            names::OPERATION => &mut self.operation,
+            names::USER_ID => &mut self.user_id,
+            names::STATUS => &mut self.status,
+            names::ERROR => &mut self.error,
+            names::ERROR_TYPE => &mut self.error_type,
+            names::DB_SYSTEM_NAME => &mut self.db_system,
+            names::DB_OPERATION_NAME => &mut self.db_operation,
+            names::DB_COLLECTION_NAME => &mut self.db_collection,
+            names::GEN_AI_OPERATION_NAME => &mut self.gen_ai_operation,
+            names::GEN_AI_PROVIDER_NAME => &mut self.gen_ai_provider,
+            names::GEN_AI_REQUEST_MODEL => &mut self.gen_ai_request_model,
+            names::HTTP_REQUEST_METHOD => &mut self.http_method,
+            names::HTTP_ROUTE => &mut self.http_route,
+            _ => return,
+        };
+        *slot = Some(value.to_owned());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        match field.name() {
+            names::GEN_AI_USAGE_INPUT_TOKENS => self.input_tokens = Some(value),
+            names::GEN_AI_USAGE_OUTPUT_TOKENS => self.output_tokens = Some(value),
+            names::HTTP_RESPONSE_STATUS_CODE => self.http_status = Some(value),
+            _ => {}
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.record_i64(field, i64::try_from(value).unwrap_or(i64::MAX));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `%display` values arrive here.
+        self.record_str(field, &format!("{value:?}"));
+    }
+}
+
+fn is_timed(attrs: &Attributes<'_>) -> (bool, bool) {
+    let fields = attrs.metadata().fields();
+    let op = fields.field(names::OPERATION).is_some();
+    let http = fields.field(names::HTTP_REQUEST_METHOD).is_some() && !op;
+    (op, http)
+}
+
+/// Records durations of timed spans into [`Metrics`]; never filtered by the log level.
+pub struct MetricsLayer {
+    metrics: Arc<Metrics>,
+}
+
+impl MetricsLayer {
+    #[must_use]
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self { metrics }
+    }
+}
+
+impl<S> Layer<S> for MetricsLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let (op, http) = is_timed(attrs);
+        if !op && !http {
+            return;
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let mut record = SpanRecord { start: Some(Instant::now()), http, ..SpanRecord::default() };
+        attrs.record(&mut record);
+        span.extensions_mut().insert(record);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(record) = ext.get_mut::<SpanRecord>() {
+            values.record(record);
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let needs_ids = span.extensions().get::<SpanRecord>().is_some_and(|r| r.ids.is_none());
+        if !needs_ids {
+            return;
+        }
+        // The OpenTelemetry span starts here at the latest, after any `set_parent`.
+        let ids = tracing::dispatcher::get_default(|d| tracing_opentelemetry::get_otel_context(id, d))
+            .and_then(|cx| {
+                let span = cx.span();
+                let sc = span.span_context();
+                sc.is_valid().then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
+            });
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            record.ids = Some(ids.unwrap_or_default());
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let mut ext = span.extensions_mut();
+        let Some(record) = ext.get_mut::<SpanRecord>() else { return };
+        let duration = record.start.map(|s| s.elapsed()).unwrap_or_default();
+        record.duration = Some(duration);
+        let secs = duration.as_secs_f64();
+        let m = &self.metrics;
+        if let Some(op) = &record.operation {
+            let status = record.status.as_deref().unwrap_or("success");
+            m.operation.observe(&[op, status], secs);
+            m.summary.record(op, duration, status == "error");
+        }
+        let error_type = record.error_type.as_deref().unwrap_or("");
+        if let (Some(system), Some(operation)) = (&record.db_system, &record.db_operation) {
+            let collection = record.db_collection.as_deref().unwrap_or("");
+            m.db.observe(&[system, operation, collection, error_type], secs);
+        }
+        if record.gen_ai_operation.as_deref() == Some(names::OP_CHAT) {
+            let provider = record.gen_ai_provider.as_deref().unwrap_or("");
+            let model = record.gen_ai_request_model.as_deref().unwrap_or("");
+            m.gen_ai.observe(&[names::OP_CHAT, provider, model, error_type], secs);
+            for (tokens, kind) in [
+                (record.input_tokens, names::TOKEN_TYPE_INPUT),
+                (record.output_tokens, names::TOKEN_TYPE_OUTPUT),
+            ] {
+                if let Some(t) = tokens {
+                    #[expect(clippy::cast_precision_loss, reason = "token counts are far below 2^52")]
+                    m.tokens.observe(&[names::OP_CHAT, provider, model, kind], t as f64);
+                }
+            }
+        }
+        if record.http {
+            let method = record.http_method.as_deref().unwrap_or("_OTHER");
+            let route = record.http_route.as_deref().unwrap_or("");
+            let status = record.http_status.map(|s| s.to_string()).unwrap_or_default();
+            m.http.observe(&[method, route, &status], secs);
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (CONTRACT §4).
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// Writes events and "Performance metric" lines. Filter it with the log level: it only
+/// formats; the metrics do not depend on it.
+pub struct LogLayer<W> {
+    writer: W,
+    format: LogFormat,
+}
+
+impl<W> LogLayer<W> {
+    pub fn new(writer: W, format: LogFormat) -> Self {
+        Self { writer, format }
+    }
+}
+
+/// A line under construction: JSON object or `key=value` text.
+struct Line {
+    buf: String,
+    json: bool,
+    first: bool,
+}
+
+impl Line {
+    fn new(format: LogFormat, level: &str, logger: &str, message: &str) -> Self {
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        let mut line = Self { buf: String::with_capacity(256), json: format == LogFormat::Json, first: true };
+        if line.json {
+            line.buf.push('{');
+            line.str("timestamp", &now.to_string());
+            line.str("level", level);
+            line.str("logger", logger);
+            line.str("message", message);
+        } else {
+            let _ = write!(line.buf, "{now} {level:>5} {logger}: {message}");
+        }
+        line
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.json {
+            if !self.first {
+                self.buf.push(',');
+            }
+            self.first = false;
+            json_string(&mut self.buf, key);
+            self.buf.push(':');
+        } else {
+            let _ = write!(self.buf, " {key}=");
+        }
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        if self.json {
+            json_string(&mut self.buf, value);
+        } else {
+            self.buf.push_str(value);
+        }
+    }
+
+    fn raw(&mut self, key: &str, value: fmt::Arguments<'_>) {
+        self.key(key);
+        let _ = self.buf.write_fmt(value);
+    }
+
+    fn finish(mut self) -> String {
+        if self.json {
+            self.buf.push('}');
+        }
+        self.buf.push('\n');
+        self.buf
+    }
+}
+
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Collects an event's fields into a line.
+struct EventFields<'a> {
+    line: &'a mut Line,
+}
+
+impl Visit for EventFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() != "message" {
+            self.line.str(field.name(), value);
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.line.raw(field.name(), format_args!("{value}"));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.line.raw(field.name(), format_args!("{value}"));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if value.is_finite() {
+            self.line.raw(field.name(), format_args!("{value}"));
+        } else {
+            self.line.str(field.name(), &value.to_string());
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.line.raw(field.name(), format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() != "message" {
+            self.line.str(field.name(), &format!("{value:?}"));
+        }
+    }
+}
+
+struct Message(Option<String>);
+
+impl Visit for Message {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0 = Some(value.to_owned());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => "WARN",
+        Level::INFO => "INFO",
+        Level::DEBUG => "DEBUG",
+        Level::TRACE => "TRACE",
+    }
+}
+
+impl<S, W> Layer<S> for LogLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        let mut message = Message(None);
+        event.record(&mut message);
+        let logger = meta.module_path().unwrap_or_else(|| meta.target());
+        let mut line = Line::new(self.format, level_name(*meta.level()), logger, message.0.as_deref().unwrap_or(""));
+        event.record(&mut EventFields { line: &mut line });
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope {
+                let ext = span.extensions();
+                if let Some((trace, span_id)) = ext.get::<SpanRecord>().and_then(|r| r.ids.as_ref()) {
+                    if !trace.is_empty() {
+                        line.str("trace_id", trace);
+                        line.str("span_id", span_id);
+                    }
+                    break;
+                }
+            }
+        }
+        let _ = self.writer.make_writer().write_all(line.finish().as_bytes());
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let ext = span.extensions();
+        let Some(record) = ext.get::<SpanRecord>() else { return };
+        let Some(op) = &record.operation else { return };
+        let status = record.status.as_deref().unwrap_or("success");
+        let level = if status == "error" { "ERROR" } else { "INFO" };
+        let logger = span.metadata().module_path().unwrap_or_else(|| span.metadata().target());
+        let mut line = Line::new(self.format, level, logger, "Performance metric");
+        line.str("operation", op);
+        let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
+        line.raw("duration_ms", format_args!("{ms}"));
+        line.str("status", status);
+        if let Some(user) = &record.user_id {
+            line.str("user_id", user);
+        }
+        if let Some((trace, span_id)) = record.ids.as_ref().filter(|(t, _)| !t.is_empty()) {
+            line.str("trace_id", trace);
+            line.str("span_id", span_id);
+        }
+        if status == "error" {
+            line.str("error", record.error.as_deref().unwrap_or("unknown error"));
+        }
+        drop(ext);
+        let _ = self.writer.make_writer().write_all(line.finish().as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut s = String::new();
+        json_string(&mut s, "a\"b\\c\nd\u{1}é");
+        assert_eq!(s, r#""a\"b\\c\nd\u0001é""#);
+        let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
+        assert_eq!(v, "a\"b\\c\nd\u{1}é");
+    }
+}

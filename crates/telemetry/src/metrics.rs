@@ -1,0 +1,440 @@
+//! Histograms with fixed bounds and bounded labels, rendered as Prometheus text, and the
+//! summary of exact recent durations per operation.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// Seconds. 0.1 (the database target) and 3 (the chat target) are among them.
+pub const DURATION_BOUNDS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0,
+    10.0, 30.0, 60.0,
+];
+
+/// Tokens per call (the GenAI semconv's advised bounds).
+pub const TOKEN_BOUNDS: &[f64] = &[
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262_144.0, 1_048_576.0,
+    4_194_304.0, 16_777_216.0, 67_108_864.0,
+];
+
+struct Histogram {
+    buckets: Box<[AtomicU64]>,
+    count: AtomicU64,
+    /// f64 bits.
+    sum: AtomicU64,
+}
+
+impl Histogram {
+    fn new(bounds: usize) -> Self {
+        Self {
+            buckets: (0..bounds).map(|_| AtomicU64::new(0)).collect(),
+            count: AtomicU64::new(0),
+            sum: AtomicU64::new(0f64.to_bits()),
+        }
+    }
+
+    fn observe(&self, bounds: &[f64], value: f64) {
+        // Buckets hold non-cumulative counts; rendering accumulates.
+        if let Some(i) = bounds.iter().position(|b| value <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let mut current = self.sum.load(Ordering::Relaxed);
+        loop {
+            let next = (f64::from_bits(current) + value).to_bits();
+            match self.sum.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(seen) => current = seen,
+            }
+        }
+    }
+}
+
+/// One histogram metric: a name, its label names, and a series per label values.
+pub struct Family {
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+    bounds: &'static [f64],
+    series: RwLock<HashMap<Box<[String]>, Arc<Histogram>>>,
+}
+
+impl Family {
+    fn new(
+        name: &'static str,
+        help: &'static str,
+        labels: &'static [&'static str],
+        bounds: &'static [f64],
+    ) -> Self {
+        Self { name, help, labels, bounds, series: RwLock::new(HashMap::new()) }
+    }
+
+    /// Records `value` for the label values, given in the order of the family's label names.
+    pub fn observe(&self, values: &[&str], value: f64) {
+        debug_assert_eq!(values.len(), self.labels.len());
+        {
+            let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(h) = series.iter().find_map(|(k, h)| {
+                (k.len() == values.len() && k.iter().zip(values).all(|(a, b)| a == b)).then_some(h)
+            }) {
+                h.observe(self.bounds, value);
+                return;
+            }
+        }
+        let key: Box<[String]> = values.iter().map(|v| (*v).to_owned()).collect();
+        let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let h = series.entry(key).or_insert_with(|| Arc::new(Histogram::new(self.bounds.len())));
+        h.observe(self.bounds, value);
+    }
+
+    fn render(&self, out: &mut String) {
+        let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
+        let _ = writeln!(out, "# TYPE {} histogram", self.name);
+        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+        let mut keys: Vec<_> = series.keys().collect();
+        keys.sort();
+        for key in keys {
+            let h = &series[key];
+            let mut labels = String::new();
+            for (name, value) in self.labels.iter().zip(key.iter()) {
+                let _ = write!(labels, "{name}=\"{}\",", escape(value));
+            }
+            let mut cumulative = 0;
+            for (bound, bucket) in self.bounds.iter().zip(h.buckets.iter()) {
+                cumulative += bucket.load(Ordering::Relaxed);
+                let _ = writeln!(out, "{}_bucket{{{labels}le=\"{bound}\"}} {cumulative}", self.name);
+            }
+            let count = h.count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{}_bucket{{{labels}le=\"+Inf\"}} {count}", self.name);
+            let labels = labels.trim_end_matches(',');
+            let sum = f64::from_bits(h.sum.load(Ordering::Relaxed));
+            let _ = writeln!(out, "{}_sum{{{labels}}} {sum}", self.name);
+            let _ = writeln!(out, "{}_count{{{labels}}} {count}", self.name);
+        }
+    }
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// The p95 targets the summary checks.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// Per operation name, in milliseconds.
+    pub operations: HashMap<String, f64>,
+    /// Every `db_*` operation without a target of its own.
+    pub database_p95_ms: Option<f64>,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Self {
+            operations: HashMap::from([("chat_endpoint".to_owned(), 3000.0)]),
+            database_p95_ms: Some(100.0),
+        }
+    }
+}
+
+impl Targets {
+    fn for_operation(&self, op: &str) -> Option<f64> {
+        self.operations
+            .get(op)
+            .copied()
+            .or_else(|| op.starts_with("db_").then_some(self.database_p95_ms).flatten())
+    }
+}
+
+/// A recorded duration: when (tenths of a second since the summary began) and how long
+/// (milliseconds; negative for an error). 8 bytes, so 100,000 of them cost 800 kB.
+#[derive(Clone, Copy)]
+struct Sample {
+    at: u32,
+    ms: f32,
+}
+
+/// Exact durations of a recent window per operation.
+pub struct Summary {
+    started: Instant,
+    window: Duration,
+    max_samples: usize,
+    targets: Targets,
+    operations: RwLock<HashMap<String, Arc<Mutex<VecDeque<Sample>>>>>,
+}
+
+/// One row of `/metrics/summary`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperationSummary {
+    pub operation: String,
+    pub count: u64,
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub target_p95_ms: Option<f64>,
+    pub within_target: Option<bool>,
+}
+
+/// The `/metrics/summary` document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryReport {
+    pub operations: Vec<OperationSummary>,
+}
+
+fn tenths(d: Duration) -> u32 {
+    u32::try_from(d.as_millis() / 100).unwrap_or(u32::MAX)
+}
+
+/// Rounds to microseconds, as the log lines print durations.
+#[must_use]
+pub fn round_ms(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}
+
+impl Summary {
+    #[must_use]
+    pub fn new(window: Duration, max_samples: usize, targets: Targets) -> Self {
+        Self {
+            started: Instant::now(),
+            window,
+            max_samples: max_samples.max(1),
+            targets,
+            operations: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn ring(&self, op: &str) -> Arc<Mutex<VecDeque<Sample>>> {
+        if let Some(r) = self.operations.read().unwrap_or_else(PoisonError::into_inner).get(op) {
+            return r.clone();
+        }
+        self.operations
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(op.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Records one operation's duration.
+    pub fn record(&self, op: &str, duration: Duration, error: bool) {
+        let ms = round_ms(duration.as_secs_f64() * 1000.0);
+        let ms = ms as f32;
+        let sample = Sample { at: tenths(self.started.elapsed()), ms: if error { -ms.max(f32::MIN_POSITIVE) } else { ms } };
+        let ring = self.ring(op);
+        let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
+        if ring.len() >= self.max_samples {
+            ring.pop_front();
+        }
+        ring.push_back(sample);
+    }
+
+    /// Percentiles over the window, per operation, sorted by name.
+    #[must_use]
+    pub fn report(&self) -> SummaryReport {
+        let now = tenths(self.started.elapsed());
+        let oldest = now.saturating_sub(tenths(self.window));
+        let rings: Vec<(String, Arc<Mutex<VecDeque<Sample>>>)> = self
+            .operations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut operations = Vec::with_capacity(rings.len());
+        for (op, ring) in rings {
+            let (mut durations, errors) = {
+                let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
+                while ring.front().is_some_and(|s| s.at < oldest) {
+                    ring.pop_front();
+                }
+                let errors = ring.iter().filter(|s| s.ms < 0.0).count() as u64;
+                (ring.iter().map(|s| f64::from(s.ms.abs())).collect::<Vec<f64>>(), errors)
+            };
+            if durations.is_empty() {
+                continue;
+            }
+            durations.sort_by(f64::total_cmp);
+            let p = |q: f64| round_ms(percentile(&durations, q));
+            let p95 = p(0.95);
+            let target = self.targets.for_operation(&op);
+            operations.push(OperationSummary {
+                count: durations.len() as u64,
+                errors,
+                p50_ms: p(0.50),
+                p95_ms: p95,
+                p99_ms: p(0.99),
+                max_ms: round_ms(durations[durations.len() - 1]),
+                target_p95_ms: target,
+                within_target: target.map(|t| p95 < t),
+                operation: op,
+            });
+        }
+        operations.sort_by(|a, b| a.operation.cmp(&b.operation));
+        SummaryReport { operations }
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+#[must_use]
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Every metric the process exposes.
+pub struct Metrics {
+    pub operation: Family,
+    pub http: Family,
+    pub db: Family,
+    pub gen_ai: Family,
+    pub tokens: Family,
+    pub summary: Summary,
+    pub spans_dropped: Arc<AtomicU64>,
+    log_lines_dropped: RwLock<Option<Box<dyn Fn() -> u64 + Send + Sync>>>,
+}
+
+impl Metrics {
+    #[must_use]
+    pub fn new(summary: Summary) -> Self {
+        Self {
+            operation: Family::new(
+                "operation_duration_seconds",
+                "Duration of every timed operation.",
+                &["operation", "status"],
+                DURATION_BOUNDS,
+            ),
+            http: Family::new(
+                "http_server_request_duration_seconds",
+                "Duration of HTTP server requests.",
+                &["http_request_method", "http_route", "http_response_status_code"],
+                DURATION_BOUNDS,
+            ),
+            db: Family::new(
+                "db_client_operation_duration_seconds",
+                "Duration of database client operations.",
+                &["db_system_name", "db_operation_name", "db_collection_name", "error_type"],
+                DURATION_BOUNDS,
+            ),
+            gen_ai: Family::new(
+                "gen_ai_client_operation_duration_seconds",
+                "Duration of GenAI client operations.",
+                &["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "error_type"],
+                DURATION_BOUNDS,
+            ),
+            tokens: Family::new(
+                "gen_ai_client_token_usage",
+                "Tokens used per GenAI call.",
+                &["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_token_type"],
+                TOKEN_BOUNDS,
+            ),
+            summary,
+            spans_dropped: Arc::new(AtomicU64::new(0)),
+            log_lines_dropped: RwLock::new(None),
+        }
+    }
+
+    /// Where the dropped log line count comes from (the non-blocking writer).
+    pub fn set_log_lines_dropped(&self, source: impl Fn() -> u64 + Send + Sync + 'static) {
+        *self.log_lines_dropped.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(source));
+    }
+
+    /// The Prometheus text exposition.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(16 * 1024);
+        for family in [&self.operation, &self.http, &self.db, &self.gen_ai, &self.tokens] {
+            family.render(&mut out);
+        }
+        let _ = writeln!(out, "# HELP telemetry_spans_dropped_total Spans not exported (queue full or export failed).");
+        let _ = writeln!(out, "# TYPE telemetry_spans_dropped_total counter");
+        let _ = writeln!(out, "telemetry_spans_dropped_total {}", self.spans_dropped.load(Ordering::Relaxed));
+        let lines = self
+            .log_lines_dropped
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |f| f());
+        let _ = writeln!(out, "# HELP telemetry_log_lines_dropped_total Log lines dropped because the output could not keep up.");
+        let _ = writeln!(out, "# TYPE telemetry_log_lines_dropped_total counter");
+        let _ = writeln!(out, "telemetry_log_lines_dropped_total {lines}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_hold_both_targets() {
+        assert!(DURATION_BOUNDS.contains(&0.1));
+        assert!(DURATION_BOUNDS.contains(&3.0));
+        assert!(DURATION_BOUNDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn histograms_render_cumulative_buckets() {
+        let m = Metrics::new(Summary::new(Duration::from_secs(60), 10, Targets::default()));
+        m.operation.observe(&["db_ping", "success"], 0.003);
+        m.operation.observe(&["db_ping", "success"], 0.2);
+        m.operation.observe(&["db_ping", "error"], 100.0);
+        let text = m.render();
+        assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"success\",le=\"0.0025\"} 0"));
+        assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"success\",le=\"0.005\"} 1"));
+        assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"success\",le=\"0.25\"} 2"));
+        assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"error\",le=\"+Inf\"} 1"));
+        assert!(text.contains("operation_duration_seconds_count{operation=\"db_ping\",status=\"success\"} 2"));
+        assert!(text.contains("operation_duration_seconds_sum{operation=\"db_ping\",status=\"success\"} 0.203"));
+        assert!(text.contains("telemetry_spans_dropped_total 0"));
+    }
+
+    #[test]
+    fn summary_percentiles_are_exact_and_bounded() {
+        let s = Summary::new(Duration::from_secs(600), 100, Targets::default());
+        for i in 1..=200u64 {
+            s.record("db_list_tasks", Duration::from_millis(i), i % 50 == 0);
+        }
+        let r = s.report();
+        let row = &r.operations[0];
+        assert_eq!(row.count, 100, "only the latest 100 samples");
+        assert_eq!(row.errors, 2);
+        assert_eq!(row.p50_ms, 150.0);
+        assert_eq!(row.p95_ms, 195.0);
+        assert_eq!(row.p99_ms, 199.0);
+        assert_eq!(row.max_ms, 200.0);
+        assert_eq!(row.target_p95_ms, Some(100.0));
+        assert_eq!(row.within_target, Some(false));
+        s.record("chat_endpoint", Duration::from_millis(5), false);
+        s.record("agent_execution", Duration::from_millis(5), false);
+        let r = s.report();
+        let chat = r.operations.iter().find(|o| o.operation == "chat_endpoint").expect("row");
+        assert_eq!((chat.target_p95_ms, chat.within_target), (Some(3000.0), Some(true)));
+        let agent = r.operations.iter().find(|o| o.operation == "agent_execution").expect("row");
+        assert_eq!((agent.target_p95_ms, agent.within_target), (None, None));
+    }
+
+    #[test]
+    fn the_window_forgets_old_samples() {
+        let s = Summary::new(Duration::from_millis(0), 100, Targets::default());
+        s.record("x", Duration::from_millis(1), false);
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(s.report().operations.is_empty());
+    }
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 5.0);
+        assert_eq!(percentile(&v, 0.95), 10.0);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+    }
+}
