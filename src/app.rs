@@ -5,12 +5,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use todo_agent::{Agent, AgentConfig, Chat, ChatModel, ChatService};
+use todo_agent::{Agent, AgentConfig, AgentRunner, Chat, ChatModel, ChatService};
 use todo_conversation::{ConversationRepository, ConversationService, Conversations};
 use todo_domain::TaskRepository;
+use todo_http::observe::{MetricsSource, SummaryRow};
 use todo_http::{HttpServer, HttpState, JwtAuth, RateLimiter};
 use todo_postgres::{Database, StorageError};
-use todo_tools::ToolSet;
+use todo_telemetry::{Metrics, Timed, TimedOptions};
+use todo_tools::{Tool, ToolSet};
 
 use crate::config::{DEVELOPMENT_JWT_SECRET, LlmProvider, Settings};
 
@@ -131,12 +133,60 @@ pub async fn build_ports(settings: &Settings, migrate: bool) -> anyhow::Result<P
     if migrate {
         database.migrate().await.context("applying migrations")?;
     }
+    let options = timed_options(settings, database.backend().as_str());
+    let tasks: Arc<dyn TaskRepository> = Arc::new(database.task_repository());
+    let conversations: Arc<dyn ConversationRepository> =
+        Arc::new(database.conversation_repository());
     Ok(Ports {
-        tasks: Arc::new(database.task_repository()),
-        conversations: Arc::new(database.conversation_repository()),
-        model,
+        tasks: Arc::new(Timed::new(tasks, options.clone())),
+        conversations: Arc::new(Timed::new(conversations, options.clone())),
+        model: Arc::new(Timed::new(model, options)),
         database,
     })
+}
+
+fn timed_options(settings: &Settings, db_system: &'static str) -> TimedOptions {
+    TimedOptions {
+        db_system,
+        capture_content: settings.telemetry.capture_content,
+        capture_max_chars: settings.telemetry.capture_max_chars,
+    }
+}
+
+/// The five task tools over `tasks`, each timed (`mcp_tool_*`).
+fn timed_tools(tasks: Arc<dyn TaskRepository>, options: &TimedOptions) -> ToolSet {
+    ToolSet::task_tools(tasks, |tool| -> Arc<dyn Tool> {
+        Arc::new(Timed::tool(tool, options.clone()))
+    })
+}
+
+/// The telemetry's metrics, as the HTTP layer reads them.
+struct MetricsFromTelemetry(Arc<Metrics>);
+
+impl MetricsSource for MetricsFromTelemetry {
+    fn prometheus_text(&self) -> String {
+        self.0.render()
+    }
+
+    fn summary(&self) -> Vec<SummaryRow> {
+        self.0
+            .summary
+            .report()
+            .operations
+            .into_iter()
+            .map(|o| SummaryRow {
+                operation: o.operation,
+                count: o.count,
+                errors: o.errors,
+                p50_ms: o.p50_ms,
+                p95_ms: o.p95_ms,
+                p99_ms: o.p99_ms,
+                max_ms: o.max_ms,
+                target_p95_ms: o.target_p95_ms,
+                within_target: o.within_target,
+            })
+            .collect()
+    }
 }
 
 impl Application {
@@ -144,10 +194,15 @@ impl Application {
     ///
     /// # Errors
     /// When the configuration, the database or the address is unusable.
-    pub async fn build(settings: &Settings, migrate: bool) -> anyhow::Result<Self> {
+    pub async fn build(
+        settings: &Settings,
+        migrate: bool,
+        metrics: Option<Arc<Metrics>>,
+    ) -> anyhow::Result<Self> {
         let auth = jwt_auth(settings)?;
         let ports = build_ports(settings, migrate).await?;
-        let tools = ToolSet::task_tools(ports.tasks.clone(), |tool| tool);
+        let options = timed_options(settings, ports.database.backend().as_str());
+        let tools = timed_tools(ports.tasks.clone(), &options);
         let mcp = todo_mcp::http_endpoint(tools.clone(), settings.mcp.allowed_hosts.clone());
         let agent = Agent::new(
             ports.model.clone(),
@@ -159,17 +214,24 @@ impl Application {
         );
         let conversations: Arc<dyn Conversations> =
             Arc::new(ConversationService::new(ports.conversations.clone()));
+        let conversations: Arc<dyn Conversations> =
+            Arc::new(Timed::new(conversations, options.clone()));
+        let agent: Arc<dyn AgentRunner> = Arc::new(agent);
         let chat: Arc<dyn Chat> = Arc::new(ChatService::new(
             conversations.clone(),
-            Arc::new(agent),
+            Arc::new(Timed::new(agent, options.clone())),
             settings.llm.history_limit,
         ));
+        let chat: Arc<dyn Chat> = Arc::new(Timed::new(chat, options));
         let state = Arc::new(HttpState {
             tasks: ports.tasks.clone(),
             conversations,
             chat,
             auth,
             limiter: RateLimiter::new(settings.rate_limit.per_minute, settings.rate_limit.burst),
+            metrics: metrics.map(|m| {
+                Arc::new(MetricsFromTelemetry(m)) as Arc<dyn todo_http::observe::MetricsSource>
+            }),
         });
         let server = HttpServer::bind(&settings.server.host, settings.server.port)
             .await
@@ -228,7 +290,8 @@ impl Application {
 /// When the database cannot be reached or the transport fails.
 pub async fn serve_mcp_stdio(settings: &Settings, user: todo_domain::UserId) -> anyhow::Result<()> {
     let ports = build_ports(settings, true).await?;
-    let tools = ToolSet::task_tools(ports.tasks.clone(), |tool| tool);
+    let options = timed_options(settings, ports.database.backend().as_str());
+    let tools = timed_tools(ports.tasks.clone(), &options);
     let outcome = todo_mcp::serve_stdio(tools, user).await;
     ports.database.close().await;
     outcome

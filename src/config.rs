@@ -160,6 +160,13 @@ pub struct McpSettings {
 #[serde(deny_unknown_fields)]
 pub struct TelemetrySettings {
     pub capture_content: bool,
+    pub capture_max_chars: usize,
+    pub summary_window_secs: u64,
+    pub summary_max_samples: usize,
+    pub chat_p95_target_ms: f64,
+    pub db_p95_target_ms: f64,
+    pub log_buffer_lines: usize,
+    pub shutdown_timeout_secs: u64,
 }
 
 /// Configuration that cannot be used; the message names the file and the key.

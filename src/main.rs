@@ -1,10 +1,13 @@
 //! `todo-chatbot`: the command line. See CONTRACT.md §1.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use todo_chatbot::app::{self, Application};
 use todo_chatbot::config::{LogFormat, Settings, parse_duration};
+use todo_telemetry::{Metrics, OtlpSettings, Targets, Telemetry, TelemetrySettings};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,22 +60,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Subcommands whose stdout is their product log to stderr.
-    let to_stdout = matches!(cli.command, Command::Serve { .. } | Command::Migrate);
-    let format = match settings.log.format {
-        LogFormat::Json => todo_telemetry::LogFormat::Json,
-        LogFormat::Pretty => todo_telemetry::LogFormat::Pretty,
-    };
-    let logging = if to_stdout {
-        todo_telemetry::init_logging(format, &settings.log.filter, std::io::stdout)
-    } else {
-        todo_telemetry::init_logging(format, &settings.log.filter, std::io::stderr)
-    };
-    if let Err(e) = logging {
-        eprintln!("todo-chatbot: cannot set up logging: {e}");
-        return ExitCode::from(2);
-    }
-
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -83,20 +70,73 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, settings)) {
+    let telemetry_settings = match telemetry_settings(&settings) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("todo-chatbot: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Subcommands whose stdout is their product (token, openapi, the MCP protocol) log to
+    // stderr.
+    let to_stdout = matches!(cli.command, Command::Serve { .. } | Command::Migrate);
+    let telemetry = {
+        let _inside = runtime.enter();
+        if to_stdout {
+            Telemetry::init(&telemetry_settings, std::io::stdout())
+        } else {
+            Telemetry::init(&telemetry_settings, std::io::stderr())
+        }
+    };
+    let telemetry = match telemetry {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("todo-chatbot: cannot set up telemetry: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let shutdown_timeout = Duration::from_secs(settings.telemetry.shutdown_timeout_secs);
+    let outcome = runtime.block_on(run(cli.command, settings, telemetry.metrics()));
+    if let Err(e) = &outcome {
+        tracing::error!(error = %format!("{e:#}"), "todo-chatbot failed");
+    }
+    // Off the async worker threads: flush spans within a bounded time, then the log buffer.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    telemetry.shutdown(shutdown_timeout);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "todo-chatbot failed");
             eprintln!("todo-chatbot: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+/// The telemetry's settings: the log format and filter and the summary from the
+/// configuration, the export from the standard `OTEL_*` variables.
+fn telemetry_settings(settings: &Settings) -> Result<TelemetrySettings, String> {
+    let t = &settings.telemetry;
+    Ok(TelemetrySettings {
+        format: match settings.log.format {
+            LogFormat::Json => todo_telemetry::LogFormat::Json,
+            LogFormat::Pretty => todo_telemetry::LogFormat::Pretty,
+        },
+        filter: settings.log.filter.clone(),
+        otlp: OtlpSettings::from_env(&|name| std::env::var(name).ok())?,
+        summary_window: Duration::from_secs(t.summary_window_secs),
+        summary_max_samples: t.summary_max_samples,
+        targets: Targets {
+            operations: [("chat_endpoint".to_owned(), t.chat_p95_target_ms)].into(),
+            database_p95_ms: Some(t.db_p95_target_ms),
+        },
+        log_buffer_lines: t.log_buffer_lines,
+    })
+}
+
+async fn run(command: Command, settings: Settings, metrics: Arc<Metrics>) -> anyhow::Result<()> {
     match command {
         Command::Serve { no_migrate } => {
-            let app = Application::build(&settings, !no_migrate).await?;
+            let app = Application::build(&settings, !no_migrate, Some(metrics)).await?;
             app.run_until_stopped().await
         }
         Command::Migrate => {

@@ -127,7 +127,7 @@ impl TestApp {
     pub async fn start(database_url: &str, extra: &[(&str, &str)]) -> Self {
         install_tls_provider();
         let settings = Settings::load_from(None, &env(database_url, extra)).expect("settings");
-        let app = Application::build(&settings, true)
+        let app = Application::build(&settings, true, None)
             .await
             .expect("build the application");
         let base = format!("http://{}", app.local_addr());

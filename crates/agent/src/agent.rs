@@ -99,7 +99,6 @@ impl Agent {
     pub fn config(&self) -> &AgentConfig {
         &self.config
     }
-
 }
 
 #[async_trait]
@@ -120,7 +119,7 @@ impl AgentRunner for Agent {
                 "agent_initialization",
                 operation = "agent_initialization",
                 user.id = user.as_str(),
-                gen_ai.conversation.id = conversation.get(),
+                gen_ai.conversation.id = %conversation,
             )
             .entered();
             let mut messages = Vec::with_capacity(history.len() + 2);
@@ -140,7 +139,7 @@ impl AgentRunner for Agent {
             "agent_execution",
             operation = "agent_execution",
             user.id = user.as_str(),
-            gen_ai.conversation.id = conversation.get(),
+            gen_ai.conversation.id = %conversation,
         );
         async {
             let mut records = Vec::new();
@@ -168,7 +167,7 @@ impl AgentRunner for Agent {
                     "agent_tool_calls",
                     operation = "agent_tool_calls",
                     user.id = user.as_str(),
-                    gen_ai.conversation.id = conversation.get(),
+                    gen_ai.conversation.id = %conversation,
                 );
                 self.run_tools(user, conversation, calls, &mut messages, &mut records)
                     .instrument(span)

@@ -97,7 +97,11 @@ fn world(script: Vec<Result<ChatResponse, ChatModelError>>, max_rounds: u32) -> 
             max_rounds,
         },
     );
-    let chat = ChatService::new(Arc::new(ConversationService::new(conversations.clone())), Arc::new(agent), 50);
+    let chat = ChatService::new(
+        Arc::new(ConversationService::new(conversations.clone())),
+        Arc::new(agent),
+        50,
+    );
     World {
         tasks,
         conversations,

@@ -114,7 +114,11 @@ where
             return;
         }
         let Some(span) = ctx.span(id) else { return };
-        let mut record = SpanRecord { start: Some(Instant::now()), http, ..SpanRecord::default() };
+        let mut record = SpanRecord {
+            start: Some(Instant::now()),
+            http,
+            ..SpanRecord::default()
+        };
         attrs.record(&mut record);
         span.extensions_mut().insert(record);
     }
@@ -129,17 +133,22 @@ where
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let needs_ids = span.extensions().get::<SpanRecord>().is_some_and(|r| r.ids.is_none());
+        let needs_ids = span
+            .extensions()
+            .get::<SpanRecord>()
+            .is_some_and(|r| r.ids.is_none());
         if !needs_ids {
             return;
         }
         // The OpenTelemetry span starts here at the latest, after any `set_parent`.
-        let ids = tracing::dispatcher::get_default(|d| tracing_opentelemetry::get_otel_context(id, d))
-            .and_then(|cx| {
-                let span = cx.span();
-                let sc = span.span_context();
-                sc.is_valid().then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
-            });
+        let ids =
+            tracing::dispatcher::get_default(|d| tracing_opentelemetry::get_otel_context(id, d))
+                .and_then(|cx| {
+                    let span = cx.span();
+                    let sc = span.span_context();
+                    sc.is_valid()
+                        .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
+                });
         if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
             record.ids = Some(ids.unwrap_or_default());
         }
@@ -148,7 +157,9 @@ where
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
         let mut ext = span.extensions_mut();
-        let Some(record) = ext.get_mut::<SpanRecord>() else { return };
+        let Some(record) = ext.get_mut::<SpanRecord>() else {
+            return;
+        };
         let duration = record.start.map(|s| s.elapsed()).unwrap_or_default();
         record.duration = Some(duration);
         let secs = duration.as_secs_f64();
@@ -166,21 +177,29 @@ where
         if record.gen_ai_operation.as_deref() == Some(names::OP_CHAT) {
             let provider = record.gen_ai_provider.as_deref().unwrap_or("");
             let model = record.gen_ai_request_model.as_deref().unwrap_or("");
-            m.gen_ai.observe(&[names::OP_CHAT, provider, model, error_type], secs);
+            m.gen_ai
+                .observe(&[names::OP_CHAT, provider, model, error_type], secs);
             for (tokens, kind) in [
                 (record.input_tokens, names::TOKEN_TYPE_INPUT),
                 (record.output_tokens, names::TOKEN_TYPE_OUTPUT),
             ] {
                 if let Some(t) = tokens {
-                    #[expect(clippy::cast_precision_loss, reason = "token counts are far below 2^52")]
-                    m.tokens.observe(&[names::OP_CHAT, provider, model, kind], t as f64);
+                    #[expect(
+                        clippy::cast_precision_loss,
+                        reason = "token counts are far below 2^52"
+                    )]
+                    m.tokens
+                        .observe(&[names::OP_CHAT, provider, model, kind], t as f64);
                 }
             }
         }
         if record.http {
             let method = record.http_method.as_deref().unwrap_or("_OTHER");
             let route = record.http_route.as_deref().unwrap_or("");
-            let status = record.http_status.map(|s| s.to_string()).unwrap_or_default();
+            let status = record
+                .http_status
+                .map(|s| s.to_string())
+                .unwrap_or_default();
             m.http.observe(&[method, route, &status], secs);
         }
     }
@@ -218,7 +237,11 @@ struct Line {
 impl Line {
     fn new(format: LogFormat, level: &str, logger: &str, message: &str) -> Self {
         let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let mut line = Self { buf: String::with_capacity(256), json: format == LogFormat::Json, first: true };
+        let mut line = Self {
+            buf: String::with_capacity(256),
+            json: format == LogFormat::Json,
+            first: true,
+        };
         if line.json {
             line.buf.push('{');
             line.str("timestamp", &now.to_string());
@@ -360,12 +383,18 @@ where
         let mut message = Message(None);
         event.record(&mut message);
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
-        let mut line = Line::new(self.format, level_name(*meta.level()), logger, message.0.as_deref().unwrap_or(""));
+        let mut line = Line::new(
+            self.format,
+            level_name(*meta.level()),
+            logger,
+            message.0.as_deref().unwrap_or(""),
+        );
         event.record(&mut EventFields { line: &mut line });
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope {
                 let ext = span.extensions();
-                if let Some((trace, span_id)) = ext.get::<SpanRecord>().and_then(|r| r.ids.as_ref()) {
+                if let Some((trace, span_id)) = ext.get::<SpanRecord>().and_then(|r| r.ids.as_ref())
+                {
                     if !trace.is_empty() {
                         line.str("trace_id", trace);
                         line.str("span_id", span_id);
@@ -374,17 +403,25 @@ where
                 }
             }
         }
-        let _ = self.writer.make_writer().write_all(line.finish().as_bytes());
+        let _ = self
+            .writer
+            .make_writer()
+            .write_all(line.finish().as_bytes());
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
         let ext = span.extensions();
-        let Some(record) = ext.get::<SpanRecord>() else { return };
+        let Some(record) = ext.get::<SpanRecord>() else {
+            return;
+        };
         let Some(op) = &record.operation else { return };
         let status = record.status.as_deref().unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
-        let logger = span.metadata().module_path().unwrap_or_else(|| span.metadata().target());
+        let logger = span
+            .metadata()
+            .module_path()
+            .unwrap_or_else(|| span.metadata().target());
         let mut line = Line::new(self.format, level, logger, "Performance metric");
         line.str("operation", op);
         let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
@@ -401,7 +438,10 @@ where
             line.str("error", record.error.as_deref().unwrap_or("unknown error"));
         }
         drop(ext);
-        let _ = self.writer.make_writer().write_all(line.finish().as_bytes());
+        let _ = self
+            .writer
+            .make_writer()
+            .write_all(line.finish().as_bytes());
     }
 }
 

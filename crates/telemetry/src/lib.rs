@@ -34,7 +34,12 @@ pub use otlp::{OtlpSettings, Protocol, SamplerSpec};
 pub use timed::{ErrorKind, Timed, TimedOptions};
 
 /// Crates whose INFO output is noise (sqlx logs every statement at INFO).
-const QUIET: &[&str] = &["sqlx=warn", "sea_orm=warn", "sea_orm_migration=warn", "hyper=warn"];
+const QUIET: &[&str] = &[
+    "sqlx=warn",
+    "sea_orm=warn",
+    "sea_orm_migration=warn",
+    "hyper=warn",
+];
 
 /// Parses a `RUST_LOG`-style filter and quiets the chatty dependencies unless the filter names
 /// them itself.
@@ -52,7 +57,9 @@ pub fn parse_filter(filter: &str) -> Result<EnvFilter, String> {
             directives.push_str(quiet);
         }
     }
-    EnvFilter::builder().parse(&directives).map_err(|e| format!("cannot parse '{filter}': {e}"))
+    EnvFilter::builder()
+        .parse(&directives)
+        .map_err(|e| format!("cannot parse '{filter}': {e}"))
 }
 
 /// Everything the telemetry needs to start.
@@ -103,10 +110,15 @@ impl Telemetry {
 
         let mut provider = SdkTracerProvider::builder()
             .with_sampler(settings.otlp.sampler.build())
-            .with_resource(Resource::builder().with_service_name(settings.otlp.service_name.clone()).build());
+            .with_resource(
+                Resource::builder()
+                    .with_service_name(settings.otlp.service_name.clone())
+                    .build(),
+            );
         if settings.otlp.endpoint.is_some() {
-            let processor = otlp::CountingBatchProcessor::start(&settings.otlp, metrics.spans_dropped.clone())
-                .map_err(|e| format!("cannot start the span export thread: {e}"))?;
+            let processor =
+                otlp::CountingBatchProcessor::start(&settings.otlp, metrics.spans_dropped.clone())
+                    .map_err(|e| format!("cannot start the span export thread: {e}"))?;
             provider = provider.with_span_processor(processor);
         }
         let provider = provider.build();
@@ -114,10 +126,21 @@ impl Telemetry {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
         let subscriber = Registry::default()
-            .with(tracing_opentelemetry::layer().with_tracer(tracer).with_tracked_inactivity(false))
+            .with(
+                tracing_opentelemetry::layer()
+                    .with_tracer(tracer)
+                    .with_tracked_inactivity(false),
+            )
             .with(layer::MetricsLayer::new(metrics.clone()))
             .with(layer::LogLayer::new(writer, settings.format).with_filter(filter));
-        Ok((Self { metrics, provider, log_guard: Some(log_guard) }, Dispatch::new(subscriber)))
+        Ok((
+            Self {
+                metrics,
+                provider,
+                log_guard: Some(log_guard),
+            },
+            Dispatch::new(subscriber),
+        ))
     }
 
     /// Builds and installs the global subscriber.

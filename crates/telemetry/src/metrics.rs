@@ -17,8 +17,20 @@ pub const DURATION_BOUNDS: &[f64] = &[
 
 /// Tokens per call (the GenAI semconv's advised bounds).
 pub const TOKEN_BOUNDS: &[f64] = &[
-    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262_144.0, 1_048_576.0,
-    4_194_304.0, 16_777_216.0, 67_108_864.0,
+    1.0,
+    4.0,
+    16.0,
+    64.0,
+    256.0,
+    1024.0,
+    4096.0,
+    16384.0,
+    65536.0,
+    262_144.0,
+    1_048_576.0,
+    4_194_304.0,
+    16_777_216.0,
+    67_108_864.0,
 ];
 
 struct Histogram {
@@ -46,7 +58,12 @@ impl Histogram {
         let mut current = self.sum.load(Ordering::Relaxed);
         loop {
             let next = (f64::from_bits(current) + value).to_bits();
-            match self.sum.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.sum.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => break,
                 Err(seen) => current = seen,
             }
@@ -70,7 +87,13 @@ impl Family {
         labels: &'static [&'static str],
         bounds: &'static [f64],
     ) -> Self {
-        Self { name, help, labels, bounds, series: RwLock::new(HashMap::new()) }
+        Self {
+            name,
+            help,
+            labels,
+            bounds,
+            series: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Records `value` for the label values, given in the order of the family's label names.
@@ -87,7 +110,9 @@ impl Family {
         }
         let key: Box<[String]> = values.iter().map(|v| (*v).to_owned()).collect();
         let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
-        let h = series.entry(key).or_insert_with(|| Arc::new(Histogram::new(self.bounds.len())));
+        let h = series
+            .entry(key)
+            .or_insert_with(|| Arc::new(Histogram::new(self.bounds.len())));
         h.observe(self.bounds, value);
     }
 
@@ -106,7 +131,11 @@ impl Family {
             let mut cumulative = 0;
             for (bound, bucket) in self.bounds.iter().zip(h.buckets.iter()) {
                 cumulative += bucket.load(Ordering::Relaxed);
-                let _ = writeln!(out, "{}_bucket{{{labels}le=\"{bound}\"}} {cumulative}", self.name);
+                let _ = writeln!(
+                    out,
+                    "{}_bucket{{{labels}le=\"{bound}\"}} {cumulative}",
+                    self.name
+                );
             }
             let count = h.count.load(Ordering::Relaxed);
             let _ = writeln!(out, "{}_bucket{{{labels}le=\"+Inf\"}} {count}", self.name);
@@ -119,7 +148,10 @@ impl Family {
 }
 
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// The p95 targets the summary checks.
@@ -142,10 +174,11 @@ impl Default for Targets {
 
 impl Targets {
     fn for_operation(&self, op: &str) -> Option<f64> {
-        self.operations
-            .get(op)
-            .copied()
-            .or_else(|| op.starts_with("db_").then_some(self.database_p95_ms).flatten())
+        self.operations.get(op).copied().or_else(|| {
+            op.starts_with("db_")
+                .then_some(self.database_p95_ms)
+                .flatten()
+        })
     }
 }
 
@@ -209,7 +242,12 @@ impl Summary {
     }
 
     fn ring(&self, op: &str) -> Arc<Mutex<VecDeque<Sample>>> {
-        if let Some(r) = self.operations.read().unwrap_or_else(PoisonError::into_inner).get(op) {
+        if let Some(r) = self
+            .operations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(op)
+        {
             return r.clone();
         }
         self.operations
@@ -224,7 +262,14 @@ impl Summary {
     pub fn record(&self, op: &str, duration: Duration, error: bool) {
         let ms = round_ms(duration.as_secs_f64() * 1000.0);
         let ms = ms as f32;
-        let sample = Sample { at: tenths(self.started.elapsed()), ms: if error { -ms.max(f32::MIN_POSITIVE) } else { ms } };
+        let sample = Sample {
+            at: tenths(self.started.elapsed()),
+            ms: if error {
+                -ms.max(f32::MIN_POSITIVE)
+            } else {
+                ms
+            },
+        };
         let ring = self.ring(op);
         let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
         if ring.len() >= self.max_samples {
@@ -253,7 +298,12 @@ impl Summary {
                     ring.pop_front();
                 }
                 let errors = ring.iter().filter(|s| s.ms < 0.0).count() as u64;
-                (ring.iter().map(|s| f64::from(s.ms.abs())).collect::<Vec<f64>>(), errors)
+                (
+                    ring.iter()
+                        .map(|s| f64::from(s.ms.abs()))
+                        .collect::<Vec<f64>>(),
+                    errors,
+                )
             };
             if durations.is_empty() {
                 continue;
@@ -314,25 +364,44 @@ impl Metrics {
             http: Family::new(
                 "http_server_request_duration_seconds",
                 "Duration of HTTP server requests.",
-                &["http_request_method", "http_route", "http_response_status_code"],
+                &[
+                    "http_request_method",
+                    "http_route",
+                    "http_response_status_code",
+                ],
                 DURATION_BOUNDS,
             ),
             db: Family::new(
                 "db_client_operation_duration_seconds",
                 "Duration of database client operations.",
-                &["db_system_name", "db_operation_name", "db_collection_name", "error_type"],
+                &[
+                    "db_system_name",
+                    "db_operation_name",
+                    "db_collection_name",
+                    "error_type",
+                ],
                 DURATION_BOUNDS,
             ),
             gen_ai: Family::new(
                 "gen_ai_client_operation_duration_seconds",
                 "Duration of GenAI client operations.",
-                &["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "error_type"],
+                &[
+                    "gen_ai_operation_name",
+                    "gen_ai_provider_name",
+                    "gen_ai_request_model",
+                    "error_type",
+                ],
                 DURATION_BOUNDS,
             ),
             tokens: Family::new(
                 "gen_ai_client_token_usage",
                 "Tokens used per GenAI call.",
-                &["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_token_type"],
+                &[
+                    "gen_ai_operation_name",
+                    "gen_ai_provider_name",
+                    "gen_ai_request_model",
+                    "gen_ai_token_type",
+                ],
                 TOKEN_BOUNDS,
             ),
             summary,
@@ -343,26 +412,45 @@ impl Metrics {
 
     /// Where the dropped log line count comes from (the non-blocking writer).
     pub fn set_log_lines_dropped(&self, source: impl Fn() -> u64 + Send + Sync + 'static) {
-        *self.log_lines_dropped.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(source));
+        *self
+            .log_lines_dropped
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(source));
     }
 
     /// The Prometheus text exposition.
     #[must_use]
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(16 * 1024);
-        for family in [&self.operation, &self.http, &self.db, &self.gen_ai, &self.tokens] {
+        for family in [
+            &self.operation,
+            &self.http,
+            &self.db,
+            &self.gen_ai,
+            &self.tokens,
+        ] {
             family.render(&mut out);
         }
-        let _ = writeln!(out, "# HELP telemetry_spans_dropped_total Spans not exported (queue full or export failed).");
+        let _ = writeln!(
+            out,
+            "# HELP telemetry_spans_dropped_total Spans not exported (queue full or export failed)."
+        );
         let _ = writeln!(out, "# TYPE telemetry_spans_dropped_total counter");
-        let _ = writeln!(out, "telemetry_spans_dropped_total {}", self.spans_dropped.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "telemetry_spans_dropped_total {}",
+            self.spans_dropped.load(Ordering::Relaxed)
+        );
         let lines = self
             .log_lines_dropped
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .map_or(0, |f| f());
-        let _ = writeln!(out, "# HELP telemetry_log_lines_dropped_total Log lines dropped because the output could not keep up.");
+        let _ = writeln!(
+            out,
+            "# HELP telemetry_log_lines_dropped_total Log lines dropped because the output could not keep up."
+        );
         let _ = writeln!(out, "# TYPE telemetry_log_lines_dropped_total counter");
         let _ = writeln!(out, "telemetry_log_lines_dropped_total {lines}");
         out
@@ -382,7 +470,11 @@ mod tests {
 
     #[test]
     fn histograms_render_cumulative_buckets() {
-        let m = Metrics::new(Summary::new(Duration::from_secs(60), 10, Targets::default()));
+        let m = Metrics::new(Summary::new(
+            Duration::from_secs(60),
+            10,
+            Targets::default(),
+        ));
         m.operation.observe(&["db_ping", "success"], 0.003);
         m.operation.observe(&["db_ping", "success"], 0.2);
         m.operation.observe(&["db_ping", "error"], 100.0);
@@ -391,8 +483,12 @@ mod tests {
         assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"success\",le=\"0.005\"} 1"));
         assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"success\",le=\"0.25\"} 2"));
         assert!(text.contains("operation_duration_seconds_bucket{operation=\"db_ping\",status=\"error\",le=\"+Inf\"} 1"));
-        assert!(text.contains("operation_duration_seconds_count{operation=\"db_ping\",status=\"success\"} 2"));
-        assert!(text.contains("operation_duration_seconds_sum{operation=\"db_ping\",status=\"success\"} 0.203"));
+        assert!(text.contains(
+            "operation_duration_seconds_count{operation=\"db_ping\",status=\"success\"} 2"
+        ));
+        assert!(text.contains(
+            "operation_duration_seconds_sum{operation=\"db_ping\",status=\"success\"} 0.203"
+        ));
         assert!(text.contains("telemetry_spans_dropped_total 0"));
     }
 
@@ -415,9 +511,20 @@ mod tests {
         s.record("chat_endpoint", Duration::from_millis(5), false);
         s.record("agent_execution", Duration::from_millis(5), false);
         let r = s.report();
-        let chat = r.operations.iter().find(|o| o.operation == "chat_endpoint").expect("row");
-        assert_eq!((chat.target_p95_ms, chat.within_target), (Some(3000.0), Some(true)));
-        let agent = r.operations.iter().find(|o| o.operation == "agent_execution").expect("row");
+        let chat = r
+            .operations
+            .iter()
+            .find(|o| o.operation == "chat_endpoint")
+            .expect("row");
+        assert_eq!(
+            (chat.target_p95_ms, chat.within_target),
+            (Some(3000.0), Some(true))
+        );
+        let agent = r
+            .operations
+            .iter()
+            .find(|o| o.operation == "agent_execution")
+            .expect("row");
         assert_eq!((agent.target_p95_ms, agent.within_target), (None, None));
     }
 

@@ -67,7 +67,11 @@ impl OtlpSettings {
     /// # Errors
     /// A message naming the variable when a value is invalid.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let var = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            env(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let disabled = var("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let protocol = match var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
             .or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
@@ -98,7 +102,9 @@ impl OtlpSettings {
                     .parse::<f64>()
                     .ok()
                     .filter(|r| (0.0..=1.0).contains(r))
-                    .ok_or_else(|| format!("OTEL_TRACES_SAMPLER_ARG: '{a}' is not a ratio in 0..=1")),
+                    .ok_or_else(|| {
+                        format!("OTEL_TRACES_SAMPLER_ARG: '{a}' is not a ratio in 0..=1")
+                    }),
             }
         };
         let sampler = match var("OTEL_TRACES_SAMPLER").as_deref() {
@@ -112,7 +118,8 @@ impl OtlpSettings {
         };
         let number = |name: &str, default: u64| -> Result<u64, String> {
             var(name).map_or(Ok(default), |v| {
-                v.parse::<u64>().map_err(|_| format!("{name}: '{v}' is not a whole number"))
+                v.parse::<u64>()
+                    .map_err(|_| format!("{name}: '{v}' is not a whole number"))
             })
         };
         let count = |name: &str, default: u64| -> Result<usize, String> {
@@ -160,12 +167,21 @@ impl CountingBatchProcessor {
         let worker = std::thread::Builder::new()
             .name("otlp-export".into())
             .spawn(move || run_worker(&worker_settings, &rx, &control_rx, &worker_dropped))?;
-        Ok(Self { tx, control, dropped, worker: Mutex::new(Some(worker)) })
+        Ok(Self {
+            tx,
+            control,
+            dropped,
+            worker: Mutex::new(Some(worker)),
+        })
     }
 
     fn stop(&self, timeout: Duration) -> OTelSdkResult {
         let _ = self.control.try_send(Message::Shutdown);
-        let handle = self.worker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let handle = self
+            .worker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         let Some(handle) = handle else { return Ok(()) };
         let deadline = Instant::now() + timeout;
         while !handle.is_finished() {
@@ -230,7 +246,10 @@ fn run_worker(
     control: &Receiver<Message>,
     dropped: &AtomicU64,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("otlp-export: cannot start a runtime: {e}");
@@ -258,9 +277,13 @@ fn run_worker(
         let ok = match (&exporter, settings.protocol) {
             (None, _) => false,
             (Some(e), Protocol::Grpc) => runtime
-                .block_on(async { tokio::time::timeout(settings.export_timeout, e.export(batch)).await })
+                .block_on(async {
+                    tokio::time::timeout(settings.export_timeout, e.export(batch)).await
+                })
                 .is_ok_and(|r| r.is_ok()),
-            (Some(e), Protocol::HttpProtobuf) => futures_executor::block_on(e.export(batch)).is_ok(),
+            (Some(e), Protocol::HttpProtobuf) => {
+                futures_executor::block_on(e.export(batch)).is_ok()
+            }
         };
         if !ok {
             dropped.fetch_add(n, Ordering::Relaxed);
@@ -269,7 +292,10 @@ fn run_worker(
 
     let mut batch: Vec<SpanData> = Vec::with_capacity(settings.max_export_batch_size);
     let mut last_export = Instant::now();
-    let tick = settings.schedule_delay.min(Duration::from_millis(100)).max(Duration::from_millis(1));
+    let tick = settings
+        .schedule_delay
+        .min(Duration::from_millis(100))
+        .max(Duration::from_millis(1));
     loop {
         match control.try_recv() {
             Ok(Message::Flush(ack)) => {
@@ -321,7 +347,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
@@ -344,7 +375,10 @@ mod tests {
             ("OTEL_SERVICE_NAME", "svc"),
         ]))
         .expect("settings");
-        assert_eq!(s.endpoint.as_deref(), Some("http://collector:4318/v1/traces"));
+        assert_eq!(
+            s.endpoint.as_deref(),
+            Some("http://collector:4318/v1/traces")
+        );
         assert_eq!(s.protocol, Protocol::HttpProtobuf);
         assert_eq!(s.sampler, SamplerSpec::ParentBasedRatio(0.25));
         assert_eq!(s.schedule_delay, Duration::from_millis(100));
@@ -359,7 +393,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_values_by_name() {
-        let e = OtlpSettings::from_env(&env(&[("OTEL_TRACES_SAMPLER", "sometimes")])).expect_err("bad");
+        let e =
+            OtlpSettings::from_env(&env(&[("OTEL_TRACES_SAMPLER", "sometimes")])).expect_err("bad");
         assert!(e.contains("OTEL_TRACES_SAMPLER"));
         let e = OtlpSettings::from_env(&env(&[
             ("OTEL_TRACES_SAMPLER", "traceidratio"),
@@ -367,7 +402,8 @@ mod tests {
         ]))
         .expect_err("bad");
         assert!(e.contains("OTEL_TRACES_SAMPLER_ARG"));
-        let e = OtlpSettings::from_env(&env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")])).expect_err("bad");
+        let e = OtlpSettings::from_env(&env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")]))
+            .expect_err("bad");
         assert!(e.contains("OTEL_EXPORTER_OTLP_PROTOCOL"));
     }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 use todo_agent::{
-    AgentError, AgentOutcome, AgentRunner, Chat, ChatError, ChatModel, ChatModelError,
-    ChatOutcome, ChatRequest, ChatResponse,
+    AgentError, AgentOutcome, AgentRunner, Chat, ChatError, ChatModel, ChatModelError, ChatOutcome,
+    ChatRequest, ChatResponse,
 };
 use todo_conversation::{ConversationRepository, ConversationRepositoryError, Conversations};
 use todo_domain::{
@@ -34,7 +34,11 @@ pub struct TimedOptions {
 
 impl Default for TimedOptions {
     fn default() -> Self {
-        Self { db_system: "sqlite", capture_content: false, capture_max_chars: 4096 }
+        Self {
+            db_system: "sqlite",
+            capture_content: false,
+            capture_max_chars: 4096,
+        }
     }
 }
 
@@ -48,7 +52,11 @@ pub struct Timed<P: ?Sized> {
 
 impl<P: ?Sized> Timed<P> {
     pub fn new(inner: Arc<P>, options: TimedOptions) -> Self {
-        Self { inner, options, tool: None }
+        Self {
+            inner,
+            options,
+            tool: None,
+        }
     }
 }
 
@@ -56,7 +64,11 @@ impl Timed<dyn Tool> {
     /// A timed tool; its operation is `mcp_tool_{name}`.
     pub fn tool(inner: Arc<dyn Tool>, options: TimedOptions) -> Self {
         let name = inner.definition().name;
-        Self { inner, options, tool: Some((format!("mcp_tool_{name}"), name)) }
+        Self {
+            inner,
+            options,
+            tool: Some((format!("mcp_tool_{name}"), name)),
+        }
     }
 }
 
@@ -213,7 +225,13 @@ impl TaskRepository for Timed<dyn TaskRepository> {
         id: TaskId,
         completed: Option<bool>,
     ) -> Result<Task, TaskRepositoryError> {
-        let span = db_span!(self, user.as_str(), "db_set_task_completed", "UPDATE", "task");
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_set_task_completed",
+            "UPDATE",
+            "task"
+        );
         timed(span, self.inner.set_completed(user, id, completed)).await
     }
 
@@ -245,7 +263,13 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         &self,
         user: &UserId,
     ) -> Result<Conversation, ConversationRepositoryError> {
-        let span = db_span!(self, user.as_str(), "db_insert_conversation", "INSERT", "conversation");
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_insert_conversation",
+            "INSERT",
+            "conversation"
+        );
         timed(span, self.inner.insert_conversation(user)).await
     }
 
@@ -254,7 +278,13 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         user: &UserId,
         id: ConversationId,
     ) -> Result<Conversation, ConversationRepositoryError> {
-        let span = db_span!(self, user.as_str(), "db_get_conversation", "SELECT", "conversation");
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_get_conversation",
+            "SELECT",
+            "conversation"
+        );
         timed(span, self.inner.get_conversation(user, id)).await
     }
 
@@ -262,7 +292,13 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         &self,
         user: &UserId,
     ) -> Result<Vec<Conversation>, ConversationRepositoryError> {
-        let span = db_span!(self, user.as_str(), "db_list_conversations", "SELECT", "conversation");
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_list_conversations",
+            "SELECT",
+            "conversation"
+        );
         timed(span, self.inner.list_conversations(user)).await
     }
 
@@ -273,8 +309,18 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         role: Role,
         content: &MessageContent,
     ) -> Result<Message, ConversationRepositoryError> {
-        let span = db_span!(self, user.as_str(), "db_insert_message", "INSERT", "message");
-        timed(span, self.inner.insert_message(user, conversation, role, content)).await
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_insert_message",
+            "INSERT",
+            "message"
+        );
+        timed(
+            span,
+            self.inner.insert_message(user, conversation, role, content),
+        )
+        .await
     }
 
     async fn list_messages(
@@ -378,9 +424,16 @@ impl Chat for Timed<dyn Chat> {
         if let Some(id) = conversation_id {
             span.record("gen_ai.conversation.id", id.to_string());
         }
-        let result = timed(span.clone(), self.inner.chat(user, conversation_id, message)).await;
+        let result = timed(
+            span.clone(),
+            self.inner.chat(user, conversation_id, message),
+        )
+        .await;
         if let Ok(outcome) = &result {
-            span.record("gen_ai.conversation.id", outcome.conversation_id.to_string());
+            span.record(
+                "gen_ai.conversation.id",
+                outcome.conversation_id.to_string(),
+            );
         }
         result
     }
@@ -453,7 +506,10 @@ impl ChatModel for Timed<dyn ChatModel> {
         );
         if self.options.capture_content {
             let text = format!("{:?}", request.messages);
-            span.record("gen_ai.input.messages", truncate(&text, self.options.capture_max_chars));
+            span.record(
+                "gen_ai.input.messages",
+                truncate(&text, self.options.capture_max_chars),
+            );
         }
         let result = timed(span.clone(), self.inner.complete(request)).await;
         if let Ok(response) = &result {
@@ -461,12 +517,21 @@ impl ChatModel for Timed<dyn ChatModel> {
             let reasons = serde_json::to_string(&response.finish_reasons).unwrap_or_default();
             span.record("gen_ai.response.finish_reasons", reasons.as_str());
             if let Some(usage) = response.usage {
-                span.record("gen_ai.usage.input_tokens", i64::try_from(usage.input_tokens).unwrap_or(i64::MAX));
-                span.record("gen_ai.usage.output_tokens", i64::try_from(usage.output_tokens).unwrap_or(i64::MAX));
+                span.record(
+                    "gen_ai.usage.input_tokens",
+                    i64::try_from(usage.input_tokens).unwrap_or(i64::MAX),
+                );
+                span.record(
+                    "gen_ai.usage.output_tokens",
+                    i64::try_from(usage.output_tokens).unwrap_or(i64::MAX),
+                );
             }
             if self.options.capture_content {
                 let text = format!("{:?} {:?}", response.content, response.tool_calls);
-                span.record("gen_ai.output.messages", truncate(&text, self.options.capture_max_chars));
+                span.record(
+                    "gen_ai.output.messages",
+                    truncate(&text, self.options.capture_max_chars),
+                );
             }
         }
         result
@@ -506,14 +571,20 @@ impl Tool for Timed<dyn Tool> {
         }
         if self.options.capture_content {
             let text = arguments.to_string();
-            span.record("gen_ai.tool.call.arguments", truncate(&text, self.options.capture_max_chars));
+            span.record(
+                "gen_ai.tool.call.arguments",
+                truncate(&text, self.options.capture_max_chars),
+            );
         }
         let result = timed(span.clone(), self.inner.call(ctx, arguments)).await;
         if self.options.capture_content
             && let Ok(value) = &result
         {
             let text = value.to_string();
-            span.record("gen_ai.tool.call.result", truncate(&text, self.options.capture_max_chars));
+            span.record(
+                "gen_ai.tool.call.result",
+                truncate(&text, self.options.capture_max_chars),
+            );
         }
         result
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
 use todo_agent::ToolCallRecord;
@@ -118,6 +118,27 @@ struct Status {
 struct Unready {
     status: String,
     reason: String,
+}
+
+/// One operation's recent durations against its target.
+#[derive(Debug, Object)]
+struct OperationSummary {
+    operation: String,
+    count: u64,
+    errors: u64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    /// The p95 target, when the operation has one.
+    target_p95_ms: Option<f64>,
+    /// Whether p95 is below the target (null without a target).
+    within_target: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+struct MetricsSummary {
+    operations: Vec<OperationSummary>,
 }
 
 #[derive(ApiResponse)]
@@ -408,6 +429,45 @@ impl Api {
             .messages(&user.0.0, id, limit)
             .await?;
         Ok(Json(messages.into_iter().map(Into::into).collect()))
+    }
+
+    /// Prometheus text exposition of every histogram and counter.
+    #[oai(path = "/metrics", method = "get", tag = "Tag::Health")]
+    async fn metrics(&self) -> PlainText<String> {
+        let text = self
+            .state
+            .as_ref()
+            .and_then(|s| s.metrics.as_ref())
+            .map(|m| m.prometheus_text())
+            .unwrap_or_default();
+        PlainText(text)
+    }
+
+    /// p50/p95/p99 per operation over the recent window, against the targets.
+    #[oai(path = "/metrics/summary", method = "get", tag = "Tag::Health")]
+    async fn metrics_summary(&self) -> Json<MetricsSummary> {
+        let rows = self
+            .state
+            .as_ref()
+            .and_then(|s| s.metrics.as_ref())
+            .map(|m| m.summary())
+            .unwrap_or_default();
+        Json(MetricsSummary {
+            operations: rows
+                .into_iter()
+                .map(|r| OperationSummary {
+                    operation: r.operation,
+                    count: r.count,
+                    errors: r.errors,
+                    p50_ms: r.p50_ms,
+                    p95_ms: r.p95_ms,
+                    p99_ms: r.p99_ms,
+                    max_ms: r.max_ms,
+                    target_p95_ms: r.target_p95_ms,
+                    within_target: r.within_target,
+                })
+                .collect(),
+        })
     }
 
     /// Liveness: the process answers.

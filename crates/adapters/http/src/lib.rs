@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod rate_limit;
 
 mod api;
+pub mod observe;
 mod text;
 
 use std::future::Future;
@@ -17,8 +18,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::endpoint::BoxEndpoint;
+use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 use todo_agent::Chat;
@@ -38,6 +39,8 @@ pub struct HttpState {
     pub chat: Arc<dyn Chat>,
     pub auth: JwtAuth,
     pub limiter: RateLimiter,
+    /// `/metrics` and `/metrics/summary`; `None` serves them empty.
+    pub metrics: Option<Arc<dyn observe::MetricsSource>>,
 }
 
 fn service(state: Option<Arc<HttpState>>) -> OpenApiService<api::Api, ()> {
@@ -58,7 +61,10 @@ pub fn openapi_json() -> String {
 /// The whole application as one endpoint. `mcp`, when given, is mounted at `/mcp` behind the
 /// same bearer authentication as the API; it finds the token's [`todo_domain::UserId`] in the
 /// request data.
-pub fn endpoint(state: Arc<HttpState>, mcp: Option<BoxEndpoint<'static>>) -> impl Endpoint + 'static {
+pub fn endpoint(
+    state: Arc<HttpState>,
+    mcp: Option<BoxEndpoint<'static>>,
+) -> impl Endpoint + 'static {
     let api = service(Some(state.clone()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use poem::http::{HeaderValue, Method, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use todo_domain::UserId;
+use tracing::Instrument;
 
 use crate::error::{ApiError, from_poem_error};
 use crate::{BODY_LIMIT_BYTES, HttpState};
@@ -33,20 +34,28 @@ fn traceparent_trace_id(req: &Request) -> Option<String> {
 /// The outermost layer: every response, errors and unknown paths included, leaves in the
 /// contract's error shape and with an `x-trace-id`.
 pub async fn outer<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let trace_id = traceparent_trace_id(&req).unwrap_or_else(uuid_like_trace_id);
-    let mut resp = match ep.call(req).await {
-        Ok(r) => r.into_response(),
-        Err(e) if e.is_from_response() => e.into_response(),
-        Err(e) => from_poem_error(&e).into_response(),
-    };
+    let (span, trace_id) = crate::observe::server_span(&req);
+    let trace_id = trace_id
+        .or_else(|| traceparent_trace_id(&req))
+        .unwrap_or_else(uuid_like_trace_id);
+    let mut resp = async move {
+        match ep.call(req).await {
+            Ok(r) => r.into_response(),
+            Err(e) if e.is_from_response() => e.into_response(),
+            Err(e) => from_poem_error(&e).into_response(),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    crate::observe::record_status(&span, resp.status().as_u16());
     if let Ok(v) = HeaderValue::from_str(&trace_id) {
         resp.headers_mut().insert(TRACE_ID_HEADER, v);
     }
     Ok(resp)
 }
 
-/// A random, non-zero 128-bit trace id in lowercase hex. The telemetry layer replaces this
-/// with the id of the OpenTelemetry trace once it is installed.
+/// A random, non-zero 128-bit trace id in lowercase hex, for when no telemetry is installed
+/// (the OpenTelemetry trace id is used when it is).
 fn uuid_like_trace_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
