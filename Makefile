@@ -5,7 +5,7 @@ BIN := todo-chatbot
 # PostgreSQL tests use a fresh database per test, created through this admin URL.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run build test test-pg lint fmt openapi clean
+.PHONY: run build test test-pg lint fmt openapi clean up down
 
 ## run: build and serve on http://127.0.0.1:8000 (SQLite in ./data, offline model, JSON logs)
 run:
@@ -39,3 +39,15 @@ openapi:
 
 clean:
 	$(CARGO) clean
+
+## up: the whole stack in Docker (app on PostgreSQL, OTel Collector, Jaeger, Prometheus, Grafana)
+up:
+	docker compose -f deploy/compose.yaml up --build -d
+	@echo "app         http://localhost:8000/docs"
+	@echo "jaeger      http://localhost:16686"
+	@echo "grafana     http://localhost:3000"
+	@echo "prometheus  http://localhost:9090"
+
+## down: stop the stack (add `-v` by hand to also delete its volumes)
+down:
+	docker compose -f deploy/compose.yaml down

@@ -190,10 +190,7 @@ impl Conversations for ConversationService {
         self.repo.insert_message(user, id, role, content).await
     }
 
-    async fn list(
-        &self,
-        user: &UserId,
-    ) -> Result<Vec<Conversation>, ConversationRepositoryError> {
+    async fn list(&self, user: &UserId) -> Result<Vec<Conversation>, ConversationRepositoryError> {
         self.repo.list_conversations(user).await
     }
 

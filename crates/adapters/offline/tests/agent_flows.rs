@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use todo_agent::{Agent, AgentConfig, AgentRunner, AgentOutcome, ToolCallRecord};
+use todo_agent::{Agent, AgentConfig, AgentOutcome, AgentRunner, ToolCallRecord};
 use todo_domain::testing::InMemoryTaskRepository;
 use todo_domain::{ConversationId, MessageContent, Task, TaskRepository, TaskStatusFilter, UserId};
 use todo_offline::OfflineModel;
