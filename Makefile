@@ -5,7 +5,7 @@ BIN := todo-chatbot
 # PostgreSQL tests use a fresh database per test, created through this admin URL.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run build test test-pg lint fmt openapi clean up down
+.PHONY: run build test test-pg lint fmt openapi clean bench up down
 
 ## run: build and serve on http://127.0.0.1:8000 (SQLite in ./data, offline model, JSON logs)
 run:
@@ -32,6 +32,13 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## bench: criterion micro-benchmarks, then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
+bench:
+	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@command -v pgbench >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null)
+	$(CARGO) bench --bench telemetry
+	bash bench/run.sh
 
 ## openapi: print the OpenAPI document
 openapi:

@@ -1,0 +1,84 @@
+"""Turns the rows bench/run.sh measured into the markdown of bench/results/<date>.md."""
+import platform
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+rows_path, ceiling, statements, statements_path, duration, warmup, conns = sys.argv[1:8]
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+runs = defaultdict(list)
+for line in open(rows_path):
+    backend, scenario, mode, rps, p50, p95, p99, non2xx, rss = line.split()
+    runs[(backend, scenario, mode)].append(
+        dict(rps=float(rps), p50=float(p50), p95=float(p95), p99=float(p99), non2xx=int(non2xx), rss=int(rss))
+    )
+
+PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
+mean = statistics.mean
+out = []
+out.append(f"# Benchmark run {sh('date -u +%Y-%m-%dT%H:%MZ')}\n")
+out.append(
+    f"Machine: {sh('nproc')} cores, {sh('grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2').strip()}, "
+    f"{sh('free -g | awk \"/Mem/ {print \\$2}\"')} GiB; {platform.system()} {platform.release()}. "
+    f"Load generator on the same machine. {sh('rustc --version')}; {sh('psql --version')}; "
+    f"{sh('wrk --version 2>&1 | head -n1').split(' [')[0]}.\n"
+)
+out.append(
+    f"Command: `make bench` (bench/run.sh), {conns} connections, 20 users, {warmup} s warm-up then "
+    f"{duration} s per run, each scenario run telemetry on / off / on / off on a fresh database. "
+    "On: OTLP/HTTP export to a local receiver, JSON logs at info to a file, metrics. "
+    "Off: `OTEL_SDK_DISABLED=true`, logs at warn. Figures are means of the two runs.\n"
+)
+out.append("| backend | scenario | req/s on | req/s off | on/off | p50 ms | p95 ms | p99 ms | p99 on/off | non-2xx | peak RSS MiB |")
+out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
+    on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
+    if not on or not off:
+        continue
+    rps_on, rps_off = mean(r["rps"] for r in on), mean(r["rps"] for r in off)
+    p99_on, p99_off = mean(r["p99"] for r in on), mean(r["p99"] for r in off)
+    out.append(
+        f"| {backend} | {scenario} | {rps_on:.0f} | {rps_off:.0f} | {rps_on / rps_off:.3f} | "
+        f"{mean(r['p50'] for r in on):.2f} | {mean(r['p95'] for r in on):.2f} | {p99_on:.2f} | "
+        f"{p99_on / p99_off if p99_off else float('nan'):.3f} | "
+        f"{sum(r['non2xx'] for r in on + off)} | {max(r['rss'] for r in on + off) / 1024:.1f} |"
+    )
+out.append("")
+for (backend, scenario), (py_rps, py_p99) in PY_BASELINE.items():
+    on = runs.get((backend, scenario, "on"))
+    if on:
+        rps = mean(r["rps"] for r in on)
+        out.append(
+            f"- `{scenario}` on {backend}, telemetry on: {rps:.0f} req/s = {rps / py_rps:.1f}x the Python "
+            f"service's ~{py_rps} req/s (goal 10x); p99 {mean(r['p99'] for r in on):.1f} ms vs its ~{py_p99} ms "
+            "(goal < 50 ms)."
+        )
+if ceiling:
+    on = runs.get(("postgres", "new", "on"))
+    if on:
+        rps = mean(r["rps"] for r in on)
+        out.append(
+            f"- Ceiling: pgbench, {conns} clients over TCP, the minimal SQL of one chat as one transaction "
+            f"(bench/chat.pgbench): {float(ceiling):.0f} tps. Our `new` on PostgreSQL (telemetry on): "
+            f"{rps:.0f} req/s = **{rps / float(ceiling):.2f}** of the ceiling (goal 0.6)."
+        )
+if statements:
+    out.append(
+        f"- One `new` chat that adds a task makes **{statements}** statements on PostgreSQL "
+        "(`log_statement=all`, a warmed-up connection; each is one round trip with sqlx's "
+        "extended protocol):\n"
+    )
+    out.append("```")
+    for line in open(statements_path):
+        out.append(line.split("LOG:", 1)[-1].strip()[:160])
+    out.append("```")
+print("\n".join(out))
