@@ -26,11 +26,12 @@ PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
 mean = statistics.mean
 out = []
 out.append(f"# Benchmark run {sh('date -u +%Y-%m-%dT%H:%MZ')}\n")
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
+mem = sh("free -g | awk '/Mem/ {print $2}'")
+wrk = sh("wrk --version 2>&1 | head -n1").split(" [")[0]
 out.append(
-    f"Machine: {sh('nproc')} cores, {sh('grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2').strip()}, "
-    f"{sh('free -g | awk \"/Mem/ {print \\$2}\"')} GiB; {platform.system()} {platform.release()}. "
-    f"Load generator on the same machine. {sh('rustc --version')}; {sh('psql --version')}; "
-    f"{sh('wrk --version 2>&1 | head -n1').split(' [')[0]}.\n"
+    f"Machine: {sh('nproc')} cores, {cpu}, {mem} GiB; {platform.system()} {platform.release()}. "
+    f"Load generator on the same machine. {sh('rustc --version')}; {sh('psql --version')}; {wrk}.\n"
 )
 out.append(
     f"Command: `make bench` (bench/run.sh), {conns} connections, 20 users, {warmup} s warm-up then "

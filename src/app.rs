@@ -104,9 +104,6 @@ pub fn build_model(settings: &Settings) -> anyhow::Result<Arc<dyn ChatModel>> {
     match settings.llm.effective_provider() {
         LlmProvider::Offline | LlmProvider::Auto => Ok(Arc::new(todo_offline::OfflineModel::new())),
         LlmProvider::Openai => {
-            // reqwest is built without a TLS provider of its own; use the ring provider sqlx
-            // uses (installing twice is a no-op error, ignored).
-            let _ = rustls::crypto::ring::default_provider().install_default();
             let llm = &settings.llm;
             let model = todo_openai::OpenAiModel::new(todo_openai::OpenAiSettings {
                 api_key: llm.api_key.expose().to_owned(),

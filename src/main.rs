@@ -53,6 +53,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // reqwest (the OTLP/HTTP exporter, the OpenAI adapter) is built without a TLS provider of
+    // its own; it shares rustls's ring provider with sqlx. Installed once, before any client.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let settings = match Settings::load(cli.profile.as_deref()) {
         Ok(s) => s,
         Err(e) => {

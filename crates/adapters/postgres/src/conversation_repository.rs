@@ -1,9 +1,7 @@
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use todo_conversation::{ConversationRepository, ConversationRepositoryError as E};
 use todo_domain::{Conversation, ConversationId, Message, MessageContent, Role, Timestamp, UserId};
@@ -48,6 +46,11 @@ INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created
 SELECT $3, "touched"."id", $4, $5, $1 FROM touched
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
+const INSERT_MESSAGE_SQLITE: &str = r#"INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
+SELECT ?1, ?2, ?3, ?4, ?5
+WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
+RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+
 impl SeaConversationRepository {
     async fn insert_message_pg(
         &self,
@@ -76,9 +79,9 @@ impl SeaConversationRepository {
             .ok_or(E::NotFound)
     }
 
-    /// SQLite has no UPDATE inside WITH: the same two steps in one `BEGIN IMMEDIATE`
-    /// transaction, which takes the write lock up front (waiting for it within the busy
-    /// timeout) rather than failing to upgrade a read lock halfway through.
+    /// SQLite has no UPDATE inside WITH: one `INSERT … SELECT … WHERE EXISTS` that checks
+    /// ownership, and the `message_touches_conversation` trigger (migration 2) moves the
+    /// conversation's `updated_at` in the same implicit transaction. One round trip.
     async fn insert_message_sqlite(
         &self,
         user: &UserId,
@@ -87,41 +90,23 @@ impl SeaConversationRepository {
         content: &MessageContent,
         at: Timestamp,
     ) -> Result<message::Model, E> {
-        let txn = self
-            .writer
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            INSERT_MESSAGE_SQLITE,
+            [
+                user.as_str().into(),
+                conversation.get().into(),
+                role.as_str().into(),
+                content.as_str().into(),
+                at.into(),
+            ],
+        );
+        message::Entity::find()
+            .from_raw_sql(statement)
+            .one(&self.writer)
             .await
-            .map_err(conversation_error)?;
-        let touched = conversation::Entity::update_many()
-            .col_expr(
-                conversation::Column::UpdatedAt,
-                Expr::cust_with_values(r#"max("updated_at", ?)"#, [at]),
-            )
-            .filter(conversation::Column::Id.eq(conversation.get()))
-            .filter(conversation::Column::UserId.eq(user.as_str()))
-            .exec(&txn)
-            .await
-            .map_err(conversation_error)?;
-        if touched.rows_affected == 0 {
-            txn.rollback().await.map_err(conversation_error)?;
-            return Err(E::NotFound);
-        }
-        let row = message::ActiveModel {
-            id: NotSet,
-            user_id: Set(user.as_str().to_owned()),
-            conversation_id: Set(conversation.get()),
-            role: Set(role.as_str().to_owned()),
-            content: Set(content.as_str().to_owned()),
-            created_at: Set(at),
-        }
-        .insert(&txn)
-        .await
-        .map_err(conversation_error)?;
-        txn.commit().await.map_err(conversation_error)?;
-        Ok(row)
+            .map_err(conversation_error)?
+            .ok_or(E::NotFound)
     }
 }
 

@@ -4,11 +4,15 @@
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20260101_000001_initial;
+mod m20261128_000002_sqlite_message_trigger;
 
 pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_initial::Migration)]
+        vec![
+            Box::new(m20260101_000001_initial::Migration),
+            Box::new(m20261128_000002_sqlite_message_trigger::Migration),
+        ]
     }
 }
