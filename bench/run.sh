@@ -7,6 +7,7 @@
 #   BENCH_DURATION (s, default 20)  BENCH_WARMUP (s, default 5)  BENCH_CONNECTIONS (32)
 #   BENCH_BACKENDS ("sqlite postgres")  BENCH_SCENARIOS ("new reuse tasks")
 #   TEST_DATABASE_URL (admin URL for PostgreSQL, default postgres://postgres@127.0.0.1:5432/test)
+#   BENCH_NO_BUILD=1 uses target/release/todo-chatbot as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ WORK=$(mktemp -d /tmp/todo-bench.XXXXXX)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make bench installs it with apt)"; exit 1; }
-cargo build --release --bin todo-chatbot >&2
+[ "${BENCH_NO_BUILD:-}" = 1 ] || cargo build --release --bin todo-chatbot >&2
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
