@@ -15,13 +15,11 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use todo_agent::{ChatMessage, ChatRequest};
 use todo_domain::testing::InMemoryTaskRepository;
-use todo_domain::{
-    ConversationId, NewTask, TaskId, TaskRepository, TaskTitle, UserId,
-};
+use todo_domain::{ConversationId, NewTask, TaskId, TaskRepository, TaskTitle, UserId};
 use todo_offline::OfflineModel;
 use todo_telemetry::{
-    LogFormat, OtlpSettings, Protocol, SamplerSpec, Summary, Targets, Telemetry,
-    TelemetrySettings, Timed, TimedOptions,
+    LogFormat, OtlpSettings, Protocol, SamplerSpec, Summary, Targets, Telemetry, TelemetrySettings,
+    Timed, TimedOptions,
 };
 
 /// A minimal OTLP/HTTP receiver: reads each request and answers 200, keep-alive.
@@ -86,18 +84,32 @@ fn telemetry() -> Telemetry {
 
 fn benches(c: &mut Criterion) {
     let telemetry = telemetry();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
     let user = UserId::parse("alice").expect("user");
     let inner: Arc<dyn TaskRepository> = Arc::new(InMemoryTaskRepository::new());
     let task = rt
-        .block_on(inner.insert_task(&user, NewTask { title: TaskTitle::parse("buy milk").expect("t"), description: None }))
+        .block_on(inner.insert_task(
+            &user,
+            NewTask {
+                title: TaskTitle::parse("buy milk").expect("t"),
+                description: None,
+            },
+        ))
         .expect("insert");
     let id: TaskId = task.id;
-    let timed: Arc<dyn TaskRepository> = Arc::new(Timed::new(inner.clone(), TimedOptions::default()));
+    let timed: Arc<dyn TaskRepository> =
+        Arc::new(Timed::new(inner.clone(), TimedOptions::default()));
 
     let mut group = c.benchmark_group("decorator");
-    group.bench_function("bare", |b| b.to_async(&rt).iter(|| inner.get_task(&user, id)));
-    group.bench_function("timed", |b| b.to_async(&rt).iter(|| timed.get_task(&user, id)));
+    group.bench_function("bare", |b| {
+        b.to_async(&rt).iter(|| inner.get_task(&user, id))
+    });
+    group.bench_function("timed", |b| {
+        b.to_async(&rt).iter(|| timed.get_task(&user, id))
+    });
     group.finish();
 
     c.bench_function("log/event", |b| {
@@ -106,23 +118,36 @@ fn benches(c: &mut Criterion) {
 
     let summary = Summary::new(Duration::from_secs(600), 100_000, Targets::default());
     for i in 0..100_000u64 {
-        summary.record(&format!("db_op_{}", i % 10), Duration::from_micros(100 + i % 5000), i % 97 == 0);
+        summary.record(
+            &format!("db_op_{}", i % 10),
+            Duration::from_micros(100 + i % 5000),
+            i % 97 == 0,
+        );
     }
     c.bench_function("summary/report_100k", |b| b.iter(|| summary.report()));
 
     let model = OfflineModel::new();
-    c.bench_function("offline/parse", |b| b.iter(|| todo_offline::parse("please add a task to buy milk tomorrow")));
+    c.bench_function("offline/parse", |b| {
+        b.iter(|| todo_offline::parse("please add a task to buy milk tomorrow"))
+    });
     let request = ChatRequest {
         user_id: user.clone(),
         conversation_id: ConversationId::new(1).expect("id"),
-        messages: vec![ChatMessage::System("system".into()), ChatMessage::User("add a task to buy milk".into())],
+        messages: vec![
+            ChatMessage::System("system".into()),
+            ChatMessage::User("add a task to buy milk".into()),
+        ],
         tools: todo_tools::ToolSet::task_tools(inner.clone(), |t| t).definitions(),
     };
     c.bench_function("offline/respond", |b| b.iter(|| model.respond(&request)));
 
     telemetry.flush();
     let text = telemetry.metrics().render();
-    let dropped = text.lines().find(|l| l.starts_with("telemetry_spans_dropped_total")).unwrap_or("").to_owned();
+    let dropped = text
+        .lines()
+        .find(|l| l.starts_with("telemetry_spans_dropped_total"))
+        .unwrap_or("")
+        .to_owned();
     eprintln!("after the run: {dropped}");
     telemetry.shutdown(Duration::from_secs(5));
 }

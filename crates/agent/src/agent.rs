@@ -119,6 +119,7 @@ impl AgentRunner for Agent {
                 "agent_initialization",
                 operation = "agent_initialization",
                 user.id = user.as_str(),
+                enduser.id = user.as_str(),
                 gen_ai.conversation.id = %conversation,
             )
             .entered();
@@ -139,6 +140,7 @@ impl AgentRunner for Agent {
             "agent_execution",
             operation = "agent_execution",
             user.id = user.as_str(),
+            enduser.id = user.as_str(),
             gen_ai.conversation.id = %conversation,
         );
         async {
@@ -167,6 +169,7 @@ impl AgentRunner for Agent {
                     "agent_tool_calls",
                     operation = "agent_tool_calls",
                     user.id = user.as_str(),
+                    enduser.id = user.as_str(),
                     gen_ai.conversation.id = %conversation,
                 );
                 self.run_tools(user, conversation, calls, &mut messages, &mut records)

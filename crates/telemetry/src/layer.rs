@@ -42,6 +42,9 @@ pub(crate) struct SpanRecord {
     http_status: Option<i64>,
     /// Lowercase hex trace id and span id, once the span was first entered.
     ids: Option<(String, String)>,
+    /// When the span was last exited: the operation's end, as the exported span's (the work
+    /// done between then and the close, the exporter's included, is not the operation's).
+    last_exit: Option<Instant>,
     duration: Option<Duration>,
 }
 
@@ -83,6 +86,36 @@ impl Visit for SpanRecord {
         // `%display` values arrive here.
         self.record_str(field, &format!("{value:?}"));
     }
+}
+
+/// Whether a span is timed: an operation (it has an `operation` field) or the HTTP server
+/// span. Only these are measured.
+#[must_use]
+pub fn is_timed_span(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_span()
+        && (meta.fields().field(names::OPERATION).is_some()
+            || meta.fields().field(names::HTTP_REQUEST_METHOD).is_some())
+}
+
+/// Whether a span goes to the trace: the application's own spans (its crates are `todo_*`) at
+/// INFO or above, the driver's span of a database call excepted. Dependencies' spans (sea-orm's
+/// `begin` and `query_one`, hyper's and h2's) are not operations of the service.
+#[must_use]
+pub fn is_traced_span(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_span()
+        && meta.target().starts_with("todo_")
+        && *meta.level() <= tracing::Level::INFO
+        && !is_driver(meta)
+}
+
+/// The span a database driver runs in (see `timed_db`): enabled, so that the driver does not
+/// see the database span as current, but neither exported nor timed.
+pub const DRIVER_SPAN: &str = "db.driver";
+
+/// Whether a span is the driver's span of a database call.
+#[must_use]
+pub fn is_driver(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_span() && meta.name() == DRIVER_SPAN && meta.target().starts_with("todo_telemetry")
 }
 
 fn is_timed(attrs: &Attributes<'_>) -> (bool, bool) {
@@ -154,13 +187,24 @@ where
         }
     }
 
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            record.last_exit = Some(Instant::now());
+        }
+    }
+
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
         let mut ext = span.extensions_mut();
         let Some(record) = ext.get_mut::<SpanRecord>() else {
             return;
         };
-        let duration = record.start.map(|s| s.elapsed()).unwrap_or_default();
+        let end = record.last_exit.unwrap_or_else(Instant::now);
+        let duration = record
+            .start
+            .map(|s| end.saturating_duration_since(s))
+            .unwrap_or_default();
         record.duration = Some(duration);
         let secs = duration.as_secs_f64();
         let m = &self.metrics;

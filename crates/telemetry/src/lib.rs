@@ -22,9 +22,10 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::Dispatch;
+use tracing::{Dispatch, Metadata};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{FilterExt as _, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{Layer as _, Registry};
 
@@ -125,13 +126,25 @@ impl Telemetry {
         let tracer = provider.tracer("todo-chatbot");
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
+        // Dependencies open spans of their own (sea-orm's `begin`, `query_one`, …; hyper's and
+        // h2's at TRACE): they are not operations of the service, so neither the trace nor the
+        // metrics ask for them (the metrics layer asks for the driver's span of a database
+        // call only so that it exists: see `timed_db`). Events still reach the trace (as span
+        // events) as far as the log filter lets them.
+        let trace_filter = filter_fn(layer::is_traced_span)
+            .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(parse_filter(&settings.filter)?));
         let subscriber = Registry::default()
             .with(
                 tracing_opentelemetry::layer()
                     .with_tracer(tracer)
-                    .with_tracked_inactivity(false),
+                    .with_tracked_inactivity(false)
+                    .with_filter(trace_filter),
             )
-            .with(layer::MetricsLayer::new(metrics.clone()))
+            .with(
+                layer::MetricsLayer::new(metrics.clone()).with_filter(filter_fn(|m| {
+                    layer::is_timed_span(m) || layer::is_driver(m)
+                })),
+            )
             .with(layer::LogLayer::new(writer, settings.format).with_filter(filter));
         Ok((
             Self {

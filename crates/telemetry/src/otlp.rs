@@ -231,11 +231,16 @@ fn build_exporter(settings: &OtlpSettings, endpoint: &str) -> Result<SpanExporte
             .with_endpoint(endpoint)
             .with_timeout(settings.export_timeout)
             .build(),
-        Protocol::HttpProtobuf => SpanExporter::builder()
-            .with_http()
-            .with_endpoint(endpoint)
-            .with_timeout(settings.export_timeout)
-            .build(),
+        Protocol::HttpProtobuf => {
+            // The workspace builds reqwest with rustls and no crypto provider of its own: its
+            // client panics unless one is installed for the process (a no-op when one is).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            SpanExporter::builder()
+                .with_http()
+                .with_endpoint(endpoint)
+                .with_timeout(settings.export_timeout)
+                .build()
+        }
     };
     built.map_err(|e| e.to_string())
 }

@@ -161,6 +161,19 @@ where
     result
 }
 
+/// [`timed`] for a database call. The call runs inside a span of its own for the driver,
+/// never exported nor timed: sqlx's SQLite driver hands the current span to its worker
+/// thread, which enters it while it runs the statement and leaves it after the caller has
+/// the result. Were that the database span, its end would move past its parent's.
+async fn timed_db<T, E, F>(span: Span, fut: F) -> Result<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Display + ErrorKind,
+{
+    let driver = tracing::info_span!(parent: &span, crate::layer::DRIVER_SPAN);
+    timed(span, fut.instrument(driver)).await
+}
+
 fn truncate(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((i, _)) => &text[..i],
@@ -192,7 +205,7 @@ macro_rules! db_span {
 impl TaskRepository for Timed<dyn TaskRepository> {
     async fn insert_task(&self, user: &UserId, task: NewTask) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_insert_task", "INSERT", "task");
-        timed(span, self.inner.insert_task(user, task)).await
+        timed_db(span, self.inner.insert_task(user, task)).await
     }
 
     async fn list_tasks(
@@ -201,12 +214,12 @@ impl TaskRepository for Timed<dyn TaskRepository> {
         filter: TaskStatusFilter,
     ) -> Result<Vec<Task>, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_list_tasks", "SELECT", "task");
-        timed(span, self.inner.list_tasks(user, filter)).await
+        timed_db(span, self.inner.list_tasks(user, filter)).await
     }
 
     async fn get_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_get_task", "SELECT", "task");
-        timed(span, self.inner.get_task(user, id)).await
+        timed_db(span, self.inner.get_task(user, id)).await
     }
 
     async fn update_task(
@@ -216,7 +229,7 @@ impl TaskRepository for Timed<dyn TaskRepository> {
         patch: TaskPatch,
     ) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_update_task", "UPDATE", "task");
-        timed(span, self.inner.update_task(user, id, patch)).await
+        timed_db(span, self.inner.update_task(user, id, patch)).await
     }
 
     async fn set_completed(
@@ -232,12 +245,12 @@ impl TaskRepository for Timed<dyn TaskRepository> {
             "UPDATE",
             "task"
         );
-        timed(span, self.inner.set_completed(user, id, completed)).await
+        timed_db(span, self.inner.set_completed(user, id, completed)).await
     }
 
     async fn delete_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_delete_task", "DELETE", "task");
-        timed(span, self.inner.delete_task(user, id)).await
+        timed_db(span, self.inner.delete_task(user, id)).await
     }
 
     async fn ping(&self) -> Result<(), TaskRepositoryError> {
@@ -253,7 +266,7 @@ impl TaskRepository for Timed<dyn TaskRepository> {
             error = Empty,
             error.type = Empty,
         );
-        timed(span, self.inner.ping()).await
+        timed_db(span, self.inner.ping()).await
     }
 }
 
@@ -270,7 +283,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "INSERT",
             "conversation"
         );
-        timed(span, self.inner.insert_conversation(user)).await
+        timed_db(span, self.inner.insert_conversation(user)).await
     }
 
     async fn get_conversation(
@@ -285,7 +298,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "SELECT",
             "conversation"
         );
-        timed(span, self.inner.get_conversation(user, id)).await
+        timed_db(span, self.inner.get_conversation(user, id)).await
     }
 
     async fn list_conversations(
@@ -299,7 +312,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "SELECT",
             "conversation"
         );
-        timed(span, self.inner.list_conversations(user)).await
+        timed_db(span, self.inner.list_conversations(user)).await
     }
 
     async fn insert_message(
@@ -316,7 +329,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "INSERT",
             "message"
         );
-        timed(
+        timed_db(
             span,
             self.inner.insert_message(user, conversation, role, content),
         )
@@ -330,7 +343,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         limit: u32,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_list_messages", "SELECT", "message");
-        timed(span, self.inner.list_messages(user, conversation, limit)).await
+        timed_db(span, self.inner.list_messages(user, conversation, limit)).await
     }
 }
 

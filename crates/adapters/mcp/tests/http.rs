@@ -53,7 +53,7 @@ async fn spawn_server(tools: ToolSet) -> SocketAddr {
 
 fn transport(addr: SocketAddr, user: &str) -> StreamableHttpClientTransport<reqwest::Client> {
     StreamableHttpClientTransport::with_client(
-        reqwest::Client::new(),
+        client(),
         StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp"))
             .auth_header(user),
     )
@@ -149,7 +149,7 @@ fn initialize_body() -> Value {
 }
 
 fn post(addr: SocketAddr, user: Option<&str>, body: &Value) -> reqwest::RequestBuilder {
-    let req = reqwest::Client::new()
+    let req = client()
         .post(format!("http://{addr}/mcp"))
         .header(header::ACCEPT, "application/json, text/event-stream")
         .json(body);
@@ -178,7 +178,7 @@ async fn a_request_without_a_user_is_401_in_the_contract_shape() {
     assert_eq!(body["error"]["code"], "unauthorized");
     assert!(body["error"]["message"].is_string());
 
-    let get = reqwest::Client::new()
+    let get = client()
         .get(format!("http://{addr}/mcp"))
         .header(header::ACCEPT, "text/event-stream")
         .send()
@@ -238,7 +238,7 @@ async fn closing_a_session_answers_204_and_ends_it() {
     let addr = spawn_server(tools).await;
     let session = open_session(addr, "alice").await;
     let delete = |user: &'static str| {
-        reqwest::Client::new()
+        client()
             .delete(format!("http://{addr}/mcp"))
             .bearer_auth(user)
             .header("mcp-session-id", &session)
@@ -269,4 +269,11 @@ async fn hosts_outside_the_allowed_list_are_refused() {
         .await
         .expect("answers");
     assert_eq!(resp.status(), 403);
+}
+
+/// A reqwest client. The workspace builds reqwest with rustls and no crypto provider of its
+/// own (the binary installs ring's at start); a test process installs it here.
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -106,7 +106,7 @@ async fn http_calls_carry_the_session_and_are_children_of_the_request_span() {
         .expect("a socket address");
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
     let transport = StreamableHttpClientTransport::with_client(
-        reqwest::Client::new(),
+        client(),
         StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp")),
     );
     let client = ().serve(transport).await.expect("initialize");
@@ -132,4 +132,11 @@ async fn http_calls_carry_the_session_and_are_children_of_the_request_span() {
     );
     assert!(!unknown.contains_key("gen_ai.tool.name"), "{unknown:?}");
     assert_eq!(unknown["error.type"], "-32602");
+}
+
+/// A reqwest client. The workspace builds reqwest with rustls and no crypto provider of its
+/// own (the binary installs ring's at start); a test process installs it here.
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
