@@ -87,7 +87,11 @@ fn sqlx_is_unavailable(err: &sqlx::Error) -> bool {
     match err {
         // A socket that failed or closed, a TLS handshake that failed, a pool that timed out
         // or was closed, SQLite's worker thread gone: all are "cannot reach the store".
+        // A protocol error is a stream cut mid-message: while connecting, a peer that accepts
+        // and closes at once answers the SSL request with EOF ("unexpected response from
+        // SSLRequest"); the connection is dropped and a later attempt can succeed.
         sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
@@ -316,5 +320,16 @@ mod tests {
             )),
             TaskRepositoryError::Unavailable(_)
         ));
+    }
+
+    #[test]
+    fn a_cut_stream_is_unavailable() {
+        assert!(sqlx_is_unavailable(&sqlx::Error::Protocol(
+            "unexpected response from SSLRequest: 0x00".into()
+        )));
+        assert!(sqlx_is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset
+        ))));
+        assert!(!sqlx_is_unavailable(&sqlx::Error::RowNotFound));
     }
 }
