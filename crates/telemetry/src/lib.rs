@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod names;
 pub mod otlp;
 mod timed;
+pub mod writer;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -23,7 +24,6 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::{Dispatch, Metadata};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterExt as _, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
@@ -81,7 +81,7 @@ pub struct TelemetrySettings {
 pub struct Telemetry {
     metrics: Arc<Metrics>,
     provider: SdkTracerProvider,
-    log_guard: Option<WorkerGuard>,
+    log_guard: Option<writer::LineWriterGuard>,
 }
 
 impl Telemetry {
@@ -101,13 +101,10 @@ impl Telemetry {
             settings.targets.clone(),
         )));
 
-        let (writer, log_guard) = NonBlockingBuilder::default()
-            .lossy(true)
-            .buffered_lines_limit(settings.log_buffer_lines)
-            .thread_name("log-writer")
-            .finish(writer);
-        let counter = writer.error_counter();
-        metrics.set_log_lines_dropped(move || counter.dropped_lines() as u64);
+        let (writer, log_guard) = writer::LineWriter::start(writer, settings.log_buffer_lines)
+            .map_err(|e| format!("cannot start the log writer thread: {e}"))?;
+        let counter = writer.clone();
+        metrics.set_log_lines_dropped(move || counter.dropped());
 
         let mut provider = SdkTracerProvider::builder()
             .with_sampler(settings.otlp.sampler.build())

@@ -4,7 +4,7 @@
 //! full, export failed or timed out, left at shutdown) is counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -151,6 +151,8 @@ pub struct CountingBatchProcessor {
     control: SyncSender<Message>,
     dropped: Arc<AtomicU64>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// To wake the worker for a flush or the shutdown instead of waiting for its next tick.
+    worker_thread: std::thread::Thread,
 }
 
 impl CountingBatchProcessor {
@@ -171,12 +173,14 @@ impl CountingBatchProcessor {
             tx,
             control,
             dropped,
+            worker_thread: worker.thread().clone(),
             worker: Mutex::new(Some(worker)),
         })
     }
 
     fn stop(&self, timeout: Duration) -> OTelSdkResult {
         let _ = self.control.try_send(Message::Shutdown);
+        self.worker_thread.unpark();
         let handle = self
             .worker
             .lock()
@@ -215,6 +219,7 @@ impl SpanProcessor for CountingBatchProcessor {
         self.control
             .send(Message::Flush(ack))
             .map_err(|_| OTelSdkError::AlreadyShutdown)?;
+        self.worker_thread.unpark();
         done.recv_timeout(Duration::from_secs(30))
             .map_err(|_| OTelSdkError::Timeout(Duration::from_secs(30)))
     }
@@ -297,9 +302,12 @@ fn run_worker(
 
     let mut batch: Vec<SpanData> = Vec::with_capacity(settings.max_export_batch_size);
     let mut last_export = Instant::now();
+    // The worker sleeps between ticks instead of blocking on the queue: a request's
+    // `try_send` then never has a sleeping receiver to wake (a futex call per span, measured
+    // as the largest single cost of a timed call). A short tick keeps the queue drained.
     let tick = settings
         .schedule_delay
-        .min(Duration::from_millis(100))
+        .min(Duration::from_millis(20))
         .max(Duration::from_millis(1));
     loop {
         match control.try_recv() {
@@ -326,24 +334,28 @@ fn run_worker(
             }
             _ => {}
         }
-        match rx.recv_timeout(tick) {
-            Ok(Message::Span(span)) => {
-                batch.push(*span);
-                if batch.len() >= settings.max_export_batch_size {
-                    export(std::mem::take(&mut batch));
-                    last_export = Instant::now();
+        loop {
+            match rx.try_recv() {
+                Ok(Message::Span(span)) => {
+                    batch.push(*span);
+                    if batch.len() >= settings.max_export_batch_size {
+                        export(std::mem::take(&mut batch));
+                        last_export = Instant::now();
+                    }
                 }
-            }
-            Ok(_) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                export(std::mem::take(&mut batch));
-                return;
+                Ok(_) => {}
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    export(std::mem::take(&mut batch));
+                    return;
+                }
             }
         }
         if last_export.elapsed() >= settings.schedule_delay {
             export(std::mem::take(&mut batch));
             last_export = Instant::now();
         }
+        std::thread::park_timeout(tick);
     }
 }
 
