@@ -63,8 +63,8 @@ pub trait ConversationRepository: Send + Sync {
         user: &UserId,
     ) -> Result<Vec<Conversation>, ConversationRepositoryError>;
 
-    /// Appends a message and moves the conversation's `updated_at` to the message's time, in
-    /// one transaction.
+    /// Appends a message and moves the conversation's `updated_at` to the message's time
+    /// (never backwards), atomically.
     ///
     /// # Errors
     /// `NotFound` when the user has no such conversation; `Unavailable`, `Unexpected`.

@@ -104,7 +104,7 @@ pub trait TaskRepository: Send + Sync {
     /// `Unavailable` when the store cannot be reached, `Unexpected` otherwise.
     async fn insert_task(&self, user: &UserId, task: NewTask) -> Result<Task, TaskRepositoryError>;
 
-    /// The user's tasks matching `filter`, oldest first (by creation, then id).
+    /// The user's tasks matching `filter`, oldest first (by id, which follows insertion order).
     ///
     /// # Errors
     /// `Unavailable` when the store cannot be reached, `Unexpected` otherwise.
