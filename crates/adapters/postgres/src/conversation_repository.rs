@@ -73,9 +73,10 @@ impl SeaConversationRepository {
         );
         message::Entity::find()
             .from_raw_sql(statement)
-            .one(&self.writer)
+            .all(&self.writer)
             .await
             .map_err(conversation_error)?
+            .pop()
             .ok_or(E::NotFound)
     }
 
@@ -103,9 +104,10 @@ impl SeaConversationRepository {
         );
         message::Entity::find()
             .from_raw_sql(statement)
-            .one(&self.writer)
+            .all(&self.writer)
             .await
             .map_err(conversation_error)?
+            .pop()
             .ok_or(E::NotFound)
     }
 }
@@ -114,16 +116,20 @@ impl SeaConversationRepository {
 impl ConversationRepository for SeaConversationRepository {
     async fn insert_conversation(&self, user: &UserId) -> Result<Conversation, E> {
         let now = now();
-        conversation::ActiveModel {
+        let row = conversation::ActiveModel {
             id: NotSet,
             user_id: Set(user.as_str().to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(&self.writer)
-        .await
-        .map_err(conversation_error)?
-        .try_into()
+        };
+        // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
+        conversation::Entity::insert(row)
+            .exec_with_returning_many(&self.writer)
+            .await
+            .map_err(conversation_error)?
+            .pop()
+            .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?
+            .try_into()
     }
 
     async fn get_conversation(&self, user: &UserId, id: ConversationId) -> Result<Conversation, E> {

@@ -55,11 +55,16 @@ impl TaskRepository for SeaTaskRepository {
             completed: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(&self.writer)
-        .await
-        .map_err(task_error)?;
-        row.try_into()
+        };
+        // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
+        let rows = Entity::insert(row)
+            .exec_with_returning_many(&self.writer)
+            .await
+            .map_err(task_error)?;
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| TaskRepositoryError::Unexpected("the insert returned no row".into()))?
+            .try_into()
     }
 
     async fn list_tasks(

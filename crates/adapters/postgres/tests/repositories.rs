@@ -335,6 +335,79 @@ async fn sqlite_creates_the_missing_directory_and_uses_wal() {
     db.close().await;
 }
 
+/// Every kind of write lets SQLite's automatic checkpoint run (see "Writes run to completion"
+/// in the crate docs). Each kind in turn commits 1,500 times, several pages each: checkpointed,
+/// the `-wal` file stays near the 1,000-page threshold (4 MB); not, it passes 6 MB within the
+/// first kind that fails to checkpoint, and never shrinks back.
+#[tokio::test]
+async fn sqlite_writes_keep_the_wal_checkpointed() {
+    const N: usize = 1500;
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    let tasks = db.task_repository();
+    let conversations = db.conversation_repository();
+    let alice = user("alice");
+    let wal = || {
+        std::fs::metadata(file.dir.path().join("todo.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let check = |kind: &str| {
+        let size = wal();
+        assert!(
+            size < 6 * 1024 * 1024,
+            "after {N} `{kind}` the WAL holds {size} bytes: that write does not checkpoint"
+        );
+    };
+
+    let mut conversation_ids = Vec::with_capacity(N);
+    for _ in 0..N {
+        let c = conversations
+            .insert_conversation(&alice)
+            .await
+            .expect("conversation");
+        conversation_ids.push(c.id);
+    }
+    check("insert_conversation");
+    let content = text("a message of ordinary length");
+    for id in &conversation_ids {
+        conversations
+            .insert_message(&alice, *id, Role::User, &content)
+            .await
+            .expect("message");
+    }
+    check("insert_message");
+    let mut task_ids = Vec::with_capacity(N);
+    for round in 0..N {
+        let task = tasks
+            .insert_task(&alice, new_task(&format!("task {round}")))
+            .await
+            .expect("task");
+        task_ids.push(task.id);
+    }
+    check("insert_task");
+    for id in &task_ids {
+        let patch = todo_domain::TaskPatch {
+            title: Some(TaskTitle::parse("renamed").expect("title")),
+            description: None,
+        };
+        tasks.update_task(&alice, *id, patch).await.expect("update");
+    }
+    check("update_task");
+    for id in &task_ids {
+        tasks
+            .set_completed(&alice, *id, None)
+            .await
+            .expect("toggle");
+    }
+    check("set_completed");
+    for id in &task_ids {
+        tasks.delete_task(&alice, *id).await.expect("delete");
+    }
+    check("delete_task");
+    db.close().await;
+}
+
 /// Takes the write lock of the SQLite file on a connection of its own, as another process
 /// would, and gives it back after `duration`.
 async fn hold_write_lock(url: &str, duration: Duration) -> tokio::task::JoinHandle<()> {
