@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use todo_conversation::{ConversationRepository, ConversationRepositoryError as E};
 use todo_domain::{Conversation, ConversationId, Message, MessageContent, Role, Timestamp, UserId};
