@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::Value;
 use todo_domain::{ConversationId, UserId};
@@ -34,7 +36,8 @@ pub struct ChatRequest {
     pub user_id: UserId,
     pub conversation_id: ConversationId,
     pub messages: Vec<ChatMessage>,
-    pub tools: Vec<ToolDefinition>,
+    /// Shared: the same definitions go out every round.
+    pub tools: Arc<[ToolDefinition]>,
 }
 
 /// Tokens a model reports for one call.

@@ -458,7 +458,7 @@ fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
                 user_id: user(),
                 conversation_id: ConversationId::new(7).expect("id"),
                 messages: vec![ChatMessage::User("hello".to_owned())],
-                tools: Vec::new(),
+                tools: Vec::new().into(),
             };
             model.complete(&request).await.expect("complete");
         });

@@ -95,18 +95,26 @@ pub trait Tool: Send + Sync {
 pub struct ToolSet {
     tools: Vec<Arc<dyn Tool>>,
     by_name: HashMap<&'static str, usize>,
+    /// Built once: every agent round offers them, and building the JSON schemas per round
+    /// showed in the chat profile.
+    definitions: Arc<[ToolDefinition]>,
 }
 
 impl ToolSet {
     /// A set of the given tools; a later tool with the same name replaces an earlier one.
     #[must_use]
     pub fn new(tools: Vec<Arc<dyn Tool>>) -> Self {
-        let by_name = tools
+        let definitions: Arc<[ToolDefinition]> = tools.iter().map(|t| t.definition()).collect();
+        let by_name = definitions
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.definition().name, i))
+            .map(|(i, d)| (d.name, i))
             .collect();
-        Self { tools, by_name }
+        Self {
+            tools,
+            by_name,
+            definitions,
+        }
     }
 
     /// The five task tools over `repo`, each passed through `wrap` (the composition root uses
@@ -126,9 +134,10 @@ impl ToolSet {
         Self::new(tools.into_iter().map(wrap).collect())
     }
 
+    /// The tools' definitions, in the set's order (shared, not rebuilt).
     #[must_use]
-    pub fn definitions(&self) -> Vec<ToolDefinition> {
-        self.tools.iter().map(|t| t.definition()).collect()
+    pub fn definitions(&self) -> Arc<[ToolDefinition]> {
+        self.definitions.clone()
     }
 
     #[must_use]

@@ -42,7 +42,7 @@ async fn definitions_list_the_five_tools_with_object_schemas() {
             "delete_task"
         ]
     );
-    for d in &defs {
+    for d in defs.iter() {
         assert_eq!(d.parameters["type"], "object", "{}", d.name);
         assert!(!d.description.is_empty());
     }

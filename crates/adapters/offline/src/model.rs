@@ -49,7 +49,7 @@ impl OfflineModel {
                 .map(|t| {
                     estimate_tokens(t.name)
                         + estimate_tokens(t.description)
-                        + estimate_tokens(&t.parameters.to_string())
+                        + json_tokens(&t.parameters)
                 })
                 .sum::<u64>();
         match step {
@@ -125,30 +125,61 @@ fn message_tokens(message: &ChatMessage) -> u64 {
                     .map(|c| estimate_tokens(&c.name) + estimate_tokens(&c.arguments))
                     .sum::<u64>()
         }
-        ChatMessage::Tool { name, result, .. } => {
-            estimate_tokens(name) + estimate_tokens(&result.to_string())
+        ChatMessage::Tool { name, result, .. } => estimate_tokens(name) + json_tokens(result),
+    }
+}
+
+/// [`estimate_tokens`] of a value's JSON text, counted as serde_json writes it instead of
+/// building the text: a `list_tasks` result of a few hundred tasks is tens of kilobytes.
+fn json_tokens(value: &serde_json::Value) -> u64 {
+    let mut counter = TokenCounter::default();
+    // Writing to the counter cannot fail and a Value always serializes.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.count
+}
+
+/// Counts tokens over text written in pieces, carrying "inside a word" across pieces.
+#[derive(Default)]
+struct TokenCounter {
+    count: u64,
+    in_word: bool,
+}
+
+impl TokenCounter {
+    fn push(&mut self, c: char) {
+        if c.is_alphanumeric() {
+            if !self.in_word {
+                self.count += 1;
+            }
+            self.in_word = true;
+        } else {
+            self.in_word = false;
+            if !c.is_whitespace() {
+                self.count += 1;
+            }
         }
+    }
+}
+
+impl std::io::Write for TokenCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        // serde_json splits its output only at ASCII bytes, so each piece is whole UTF-8.
+        for c in String::from_utf8_lossy(bytes).chars() {
+            self.push(c);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 /// Runs of letters or digits count one each; every other non-space character counts one.
 fn estimate_tokens(text: &str) -> u64 {
-    let mut count = 0u64;
-    let mut in_word = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if !in_word {
-                count += 1;
-            }
-            in_word = true;
-        } else {
-            in_word = false;
-            if !c.is_whitespace() {
-                count += 1;
-            }
-        }
-    }
-    count
+    let mut counter = TokenCounter::default();
+    text.chars().for_each(|c| counter.push(c));
+    counter.count
 }
 
 #[cfg(test)]
@@ -175,7 +206,7 @@ mod tests {
             user_id: UserId::parse("alice").expect("user"),
             conversation_id: ConversationId::new(1).expect("conversation"),
             messages,
-            tools: definitions(tools),
+            tools: definitions(tools).into(),
         }
     }
 
@@ -281,5 +312,18 @@ mod tests {
         assert_eq!(estimate_tokens("  buy   milk "), 2);
         assert_eq!(estimate_tokens(r#"{"a":1}"#), 7);
         assert_eq!(estimate_tokens("café ☕"), 2);
+    }
+
+    #[test]
+    fn json_tokens_count_the_json_text_without_building_it() {
+        let value = json!({
+            "tasks": [
+                {"id": 1, "title": "café ☕ \"quoted\"\nline", "description": null, "done": true},
+                {"id": 22, "title": "buy milk", "tags": ["ä", "b c", ""], "n": -1.5e3}
+            ],
+            "émoji 🎉": "tab\there"
+        });
+        assert_eq!(json_tokens(&value), estimate_tokens(&value.to_string()));
+        assert_eq!(json_tokens(&json!({})), 2);
     }
 }

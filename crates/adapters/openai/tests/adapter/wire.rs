@@ -126,7 +126,7 @@ async fn the_request_follows_the_chat_completions_format_field_by_field() {
     let tools_sent = body["tools"].as_array().expect("tools");
     let definitions = tools().definitions();
     assert_eq!(tools_sent.len(), 5);
-    for (sent, def) in tools_sent.iter().zip(&definitions) {
+    for (sent, def) in tools_sent.iter().zip(definitions.iter()) {
         assert_eq!(
             sent,
             &json!({"type": "function", "function": {
@@ -173,7 +173,7 @@ async fn no_tools_means_no_tools_and_no_tool_choice() {
     let server = server(vec![text("ok")]).await;
     let model = model(settings(&server));
     let mut request = hello();
-    request.tools.clear();
+    request.tools = Vec::new().into();
     model.complete(&request).await.expect("complete");
     let body = &bodies(&server).await[0];
     assert_eq!(keys(body), ["messages", "model"]);
