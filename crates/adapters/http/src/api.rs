@@ -7,6 +7,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
+use serde::Serialize;
 use todo_agent::ToolCallRecord;
 use todo_conversation::{DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT};
 use todo_domain::{
@@ -17,7 +18,17 @@ use todo_domain::{
 use crate::HttpState;
 use crate::error::ApiError;
 use crate::middleware::AuthUser;
+use crate::payload::JsonBody;
 use crate::text::Text;
+
+/// Timestamps in the form poem-openapi's `ToJSON` gives them (`to_rfc3339`), so that
+/// [`JsonBody`] writes the bytes `Json` would.
+fn rfc3339<S: serde::Serializer>(
+    at: &Timestamp,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339())
+}
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -50,28 +61,30 @@ struct ChatRequest {
     message: Text,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 struct ToolCallBody {
     name: String,
     arguments: serde_json::Value,
     result: serde_json::Value,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 struct ChatResponse {
     conversation_id: i64,
     response: String,
     tool_calls: Vec<ToolCallBody>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(rename = "Task")]
 struct TaskBody {
     id: i64,
     title: String,
     description: Option<String>,
     completed: bool,
+    #[serde(serialize_with = "rfc3339")]
     created_at: Timestamp,
+    #[serde(serialize_with = "rfc3339")]
     updated_at: Timestamp,
 }
 
@@ -91,21 +104,24 @@ struct UpdateTask {
     description: MaybeUndefined<Text>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(rename = "Conversation")]
 struct ConversationBody {
     id: i64,
+    #[serde(serialize_with = "rfc3339")]
     created_at: Timestamp,
+    #[serde(serialize_with = "rfc3339")]
     updated_at: Timestamp,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(rename = "Message")]
 struct MessageBody {
     id: i64,
     /// `user` or `assistant`.
     role: String,
     content: String,
+    #[serde(serialize_with = "rfc3339")]
     created_at: Timestamp,
 }
 
@@ -144,7 +160,7 @@ struct MetricsSummary {
 #[derive(ApiResponse)]
 enum Created {
     #[oai(status = 201)]
-    Task(Json<TaskBody>),
+    Task(JsonBody<TaskBody>),
 }
 
 #[derive(ApiResponse)]
@@ -235,7 +251,7 @@ impl Api {
         #[oai(name = "user_id")] _user_id: Path<String>,
         user: Data<&AuthUser>,
         body: Json<ChatRequest>,
-    ) -> Result<Json<ChatResponse>> {
+    ) -> Result<JsonBody<ChatResponse>> {
         let message = MessageContent::parse(body.0.message.0)?;
         let conversation = body
             .0
@@ -247,7 +263,7 @@ impl Api {
             .chat
             .chat(&user.0.0, conversation, message)
             .await?;
-        Ok(Json(ChatResponse {
+        Ok(JsonBody(ChatResponse {
             conversation_id: outcome.conversation_id.get(),
             response: outcome.response,
             tool_calls: outcome.tool_calls.into_iter().map(Into::into).collect(),
@@ -263,13 +279,13 @@ impl Api {
         user: Data<&AuthUser>,
         /// `all` (default), `pending` or `completed`.
         status: Query<Option<String>>,
-    ) -> Result<Json<Vec<TaskBody>>> {
+    ) -> Result<JsonBody<Vec<TaskBody>>> {
         let filter = match status.0.as_deref() {
             None => TaskStatusFilter::All,
             Some(s) => TaskStatusFilter::parse(s)?,
         };
         let tasks = self.state()?.tasks.list_tasks(&user.0.0, filter).await?;
-        Ok(Json(tasks.into_iter().map(Into::into).collect()))
+        Ok(JsonBody(tasks.into_iter().map(Into::into).collect()))
     }
 
     /// Create a task.
@@ -288,7 +304,7 @@ impl Api {
             )?,
         };
         let task = self.state()?.tasks.insert_task(&user.0.0, task).await?;
-        Ok(Created::Task(Json(task.into())))
+        Ok(Created::Task(JsonBody(task.into())))
     }
 
     /// One task.
@@ -299,13 +315,13 @@ impl Api {
         #[oai(name = "user_id")] _user_id: Path<String>,
         user: Data<&AuthUser>,
         id: Path<i64>,
-    ) -> Result<Json<TaskBody>> {
+    ) -> Result<JsonBody<TaskBody>> {
         let task = self
             .state()?
             .tasks
             .get_task(&user.0.0, task_id(id.0)?)
             .await?;
-        Ok(Json(task.into()))
+        Ok(JsonBody(task.into()))
     }
 
     /// Change the fields present; `"description": null` clears it.
@@ -317,7 +333,7 @@ impl Api {
         user: Data<&AuthUser>,
         id: Path<i64>,
         body: Json<UpdateTask>,
-    ) -> Result<Json<TaskBody>> {
+    ) -> Result<JsonBody<TaskBody>> {
         let id = task_id(id.0)?;
         let title = match body.0.title {
             MaybeUndefined::Undefined => None,
@@ -338,7 +354,7 @@ impl Api {
             .tasks
             .update_task(&user.0.0, id, TaskPatch { title, description })
             .await?;
-        Ok(Json(task.into()))
+        Ok(JsonBody(task.into()))
     }
 
     /// Toggle `completed`.
@@ -353,13 +369,13 @@ impl Api {
         #[oai(name = "user_id")] _user_id: Path<String>,
         user: Data<&AuthUser>,
         id: Path<i64>,
-    ) -> Result<Json<TaskBody>> {
+    ) -> Result<JsonBody<TaskBody>> {
         let task = self
             .state()?
             .tasks
             .set_completed(&user.0.0, task_id(id.0)?, None)
             .await?;
-        Ok(Json(task.into()))
+        Ok(JsonBody(task.into()))
     }
 
     /// Delete a task.
@@ -393,9 +409,9 @@ impl Api {
         _auth: BearerAuth,
         #[oai(name = "user_id")] _user_id: Path<String>,
         user: Data<&AuthUser>,
-    ) -> Result<Json<Vec<ConversationBody>>> {
+    ) -> Result<JsonBody<Vec<ConversationBody>>> {
         let list = self.state()?.conversations.list(&user.0.0).await?;
-        Ok(Json(list.into_iter().map(Into::into).collect()))
+        Ok(JsonBody(list.into_iter().map(Into::into).collect()))
     }
 
     /// The latest `limit` messages of a conversation, oldest first.
@@ -412,7 +428,7 @@ impl Api {
         id: Path<i64>,
         /// 1..=200, default 50.
         limit: Query<Option<i64>>,
-    ) -> Result<Json<Vec<MessageBody>>> {
+    ) -> Result<JsonBody<Vec<MessageBody>>> {
         let id = ConversationId::new(id.0)?;
         let limit = match limit.0 {
             None => DEFAULT_HISTORY_LIMIT,
@@ -428,7 +444,7 @@ impl Api {
             .conversations
             .messages(&user.0.0, id, limit)
             .await?;
-        Ok(Json(messages.into_iter().map(Into::into).collect()))
+        Ok(JsonBody(messages.into_iter().map(Into::into).collect()))
     }
 
     /// Prometheus text exposition of every histogram and counter.
@@ -499,5 +515,62 @@ impl Api {
                 }))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::types::ToJSON;
+    use serde_json::json;
+
+    use super::*;
+
+    /// What `JsonBody` writes (serde) is what `Json` would have (poem-openapi's `ToJSON`),
+    /// for every body it carries: nulls, nested JSON, odd characters and timestamps included.
+    fn same_both_ways<T: Serialize + ToJSON>(value: &T) {
+        let serde = serde_json::to_value(value).expect("serializes");
+        assert_eq!(Some(serde), value.to_json());
+    }
+
+    #[test]
+    fn json_body_writes_what_json_would() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:15:30.123456Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let task = |description: Option<&str>| TaskBody {
+            id: 7,
+            title: "buy \"milk\" ☕\n".into(),
+            description: description.map(str::to_owned),
+            completed: true,
+            created_at: at,
+            updated_at: at,
+        };
+        same_both_ways(&task(None));
+        same_both_ways(&vec![task(Some("2%")), task(None)]);
+        same_both_ways(&ChatResponse {
+            conversation_id: 3,
+            response: "Added.".into(),
+            tool_calls: vec![ToolCallBody {
+                name: "list_tasks".into(),
+                arguments: json!({"status": "all"}),
+                result: json!({"tasks": [{"id": 1, "description": null, "n": [1.5, -2]}]}),
+            }],
+        });
+        same_both_ways(&ChatResponse {
+            conversation_id: 4,
+            response: String::new(),
+            tool_calls: Vec::new(),
+        });
+        same_both_ways(&vec![ConversationBody {
+            id: 1,
+            created_at: at,
+            updated_at: at,
+        }]);
+        same_both_ways(&vec![MessageBody {
+            id: 2,
+            role: "assistant".into(),
+            content: "ok".into(),
+            created_at: at,
+        }]);
     }
 }

@@ -11,6 +11,7 @@ pub mod rate_limit;
 
 mod api;
 pub mod observe;
+mod payload;
 mod text;
 
 use std::future::Future;

@@ -54,7 +54,12 @@ pub(crate) struct TaskToolsServer {
 
 impl TaskToolsServer {
     pub(crate) fn new(tools: ToolSet, identity: Identity, transport: &'static str) -> Self {
-        let listed = tools.definitions().iter().cloned().map(to_mcp_tool).collect();
+        let listed = tools
+            .definitions()
+            .iter()
+            .cloned()
+            .map(to_mcp_tool)
+            .collect();
         Self {
             tools,
             listed,
