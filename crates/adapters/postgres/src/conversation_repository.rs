@@ -9,12 +9,13 @@ use todo_domain::{Conversation, ConversationId, Message, MessageContent, Role, T
 use crate::entity::{conversation, message};
 use crate::error::conversation_error;
 use crate::now;
+use crate::writer::Writer;
 
 /// [`ConversationRepository`] over sea-orm, for PostgreSQL and SQLite alike.
 #[derive(Clone)]
 pub struct SeaConversationRepository {
     reader: DatabaseConnection,
-    writer: DatabaseConnection,
+    writer: Writer,
 }
 
 /// Not derived: the pools' sqlx options would print the password of the URL.
@@ -26,7 +27,7 @@ impl std::fmt::Debug for SeaConversationRepository {
 }
 
 impl SeaConversationRepository {
-    pub(crate) fn new(reader: DatabaseConnection, writer: DatabaseConnection) -> Self {
+    pub(crate) fn new(reader: DatabaseConnection, writer: Writer) -> Self {
         Self { reader, writer }
     }
 }
@@ -71,9 +72,15 @@ impl SeaConversationRepository {
                 content.as_str().into(),
             ],
         );
-        message::Entity::find()
-            .from_raw_sql(statement)
-            .all(&self.writer)
+        self.writer
+            .run(move |db| {
+                Box::pin(async move {
+                    message::Entity::find()
+                        .from_raw_sql(statement)
+                        .all(&db)
+                        .await
+                })
+            })
             .await
             .map_err(conversation_error)?
             .pop()
@@ -102,9 +109,15 @@ impl SeaConversationRepository {
                 at.into(),
             ],
         );
-        message::Entity::find()
-            .from_raw_sql(statement)
-            .all(&self.writer)
+        self.writer
+            .run(move |db| {
+                Box::pin(async move {
+                    message::Entity::find()
+                        .from_raw_sql(statement)
+                        .all(&db)
+                        .await
+                })
+            })
             .await
             .map_err(conversation_error)?
             .pop()
@@ -123,8 +136,14 @@ impl ConversationRepository for SeaConversationRepository {
             updated_at: Set(now),
         };
         // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
-        conversation::Entity::insert(row)
-            .exec_with_returning_many(&self.writer)
+        self.writer
+            .run(move |db| {
+                Box::pin(async move {
+                    conversation::Entity::insert(row)
+                        .exec_with_returning_many(&db)
+                        .await
+                })
+            })
             .await
             .map_err(conversation_error)?
             .pop()
@@ -164,7 +183,7 @@ impl ConversationRepository for SeaConversationRepository {
         content: &MessageContent,
     ) -> Result<Message, E> {
         let at = now();
-        let row = match self.writer.get_database_backend() {
+        let row = match self.writer.backend() {
             DbBackend::Postgres => {
                 self.insert_message_pg(user, conversation, role, content, at)
                     .await?

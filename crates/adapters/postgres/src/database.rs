@@ -7,6 +7,7 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::error::scrub;
 use crate::migration::Migrator;
+use crate::writer::Writer;
 use crate::{
     Backend, DatabaseSettings, SeaConversationRepository, SeaTaskRepository, StorageError,
 };
@@ -29,6 +30,8 @@ pub struct Database {
     backend: Backend,
     reader: DatabaseConnection,
     writer: DatabaseConnection,
+    /// Where the repositories' writes run: see [`Writer`].
+    write: Writer,
     url: String,
 }
 
@@ -59,6 +62,7 @@ impl Database {
                 Ok(Self {
                     backend,
                     reader: pool.clone(),
+                    write: Writer::direct(pool.clone()),
                     writer: pool,
                     url,
                 })
@@ -77,6 +81,7 @@ impl Database {
                 Ok(Self {
                     backend,
                     reader: pool.clone(),
+                    write: Writer::direct(pool.clone()),
                     writer: pool,
                     url,
                 })
@@ -105,6 +110,7 @@ impl Database {
                 Ok(Self {
                     backend,
                     reader,
+                    write: Writer::queued(writer.clone()),
                     writer,
                     url,
                 })
@@ -144,13 +150,13 @@ impl Database {
     /// The [`todo_domain::TaskRepository`] over these pools.
     #[must_use]
     pub fn task_repository(&self) -> SeaTaskRepository {
-        SeaTaskRepository::new(self.reader.clone(), self.writer.clone())
+        SeaTaskRepository::new(self.reader.clone(), self.write.clone())
     }
 
     /// The [`todo_conversation::ConversationRepository`] over these pools.
     #[must_use]
     pub fn conversation_repository(&self) -> SeaConversationRepository {
-        SeaConversationRepository::new(self.reader.clone(), self.writer.clone())
+        SeaConversationRepository::new(self.reader.clone(), self.write.clone())
     }
 
     /// Closes the pools, waiting for connections in use to come back. Repositories made from

@@ -146,19 +146,25 @@ fn message(err: &DbErr) -> String {
 }
 
 // Functions rather than `From` impls: both types are foreign to this crate.
-pub(crate) fn task_error(err: DbErr) -> TaskRepositoryError {
-    match classify(&err) {
+/// Takes the error owned or shared (a batch of queued SQLite writes shares one failure).
+pub(crate) fn task_error(err: impl std::borrow::Borrow<DbErr>) -> TaskRepositoryError {
+    let err = err.borrow();
+    match classify(err) {
         Failure::NotFound => TaskRepositoryError::NotFound,
-        Failure::Unavailable => TaskRepositoryError::Unavailable(message(&err)),
-        Failure::Unexpected => TaskRepositoryError::Unexpected(message(&err)),
+        Failure::Unavailable => TaskRepositoryError::Unavailable(message(err)),
+        Failure::Unexpected => TaskRepositoryError::Unexpected(message(err)),
     }
 }
 
-pub(crate) fn conversation_error(err: DbErr) -> ConversationRepositoryError {
-    match classify(&err) {
+/// Takes the error owned or shared, as [`task_error`].
+pub(crate) fn conversation_error(
+    err: impl std::borrow::Borrow<DbErr>,
+) -> ConversationRepositoryError {
+    let err = err.borrow();
+    match classify(err) {
         Failure::NotFound => ConversationRepositoryError::NotFound,
-        Failure::Unavailable => ConversationRepositoryError::Unavailable(message(&err)),
-        Failure::Unexpected => ConversationRepositoryError::Unexpected(message(&err)),
+        Failure::Unavailable => ConversationRepositoryError::Unavailable(message(err)),
+        Failure::Unexpected => ConversationRepositoryError::Unexpected(message(err)),
     }
 }
 

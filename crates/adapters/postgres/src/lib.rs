@@ -42,6 +42,7 @@ mod error;
 mod migration;
 mod settings;
 mod task_repository;
+mod writer;
 
 pub use conversation_repository::SeaConversationRepository;
 pub use database::Database;

@@ -11,6 +11,7 @@ use todo_domain::{
 
 use crate::entity::task::{ActiveModel, Column, Entity};
 use crate::error::task_error;
+use crate::writer::Writer;
 use crate::{database, now};
 
 /// [`TaskRepository`] over sea-orm, for PostgreSQL and SQLite alike. Every call is one
@@ -18,7 +19,7 @@ use crate::{database, now};
 #[derive(Clone)]
 pub struct SeaTaskRepository {
     reader: DatabaseConnection,
-    writer: DatabaseConnection,
+    writer: Writer,
 }
 
 /// Not derived: the pools' sqlx options would print the password of the URL.
@@ -29,7 +30,7 @@ impl std::fmt::Debug for SeaTaskRepository {
 }
 
 impl SeaTaskRepository {
-    pub(crate) fn new(reader: DatabaseConnection, writer: DatabaseConnection) -> Self {
+    pub(crate) fn new(reader: DatabaseConnection, writer: Writer) -> Self {
         Self { reader, writer }
     }
 }
@@ -57,8 +58,11 @@ impl TaskRepository for SeaTaskRepository {
             updated_at: Set(now),
         };
         // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
-        let rows = Entity::insert(row)
-            .exec_with_returning_many(&self.writer)
+        let rows = self
+            .writer
+            .run(move |db| {
+                Box::pin(async move { Entity::insert(row).exec_with_returning_many(&db).await })
+            })
             .await
             .map_err(task_error)?;
         rows.into_iter()
@@ -118,10 +122,12 @@ impl TaskRepository for SeaTaskRepository {
                 Expr::value(description.map(TaskDescription::into_inner)),
             );
         }
-        let rows = update
+        let update = update
             .filter(Column::Id.eq(id.get()))
-            .filter(Column::UserId.eq(user.as_str()))
-            .exec_with_returning(&self.writer)
+            .filter(Column::UserId.eq(user.as_str()));
+        let rows = self
+            .writer
+            .run(move |db| Box::pin(async move { update.exec_with_returning(&db).await }))
             .await
             .map_err(task_error)?;
         one(rows)
@@ -139,22 +145,26 @@ impl TaskRepository for SeaTaskRepository {
             Some(value) => Expr::value(value),
             None => Expr::col(Column::Completed).not(),
         };
-        let rows = Entity::update_many()
+        let update = Entity::update_many()
             .col_expr(Column::Completed, value)
             .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(id.get()))
-            .filter(Column::UserId.eq(user.as_str()))
-            .exec_with_returning(&self.writer)
+            .filter(Column::UserId.eq(user.as_str()));
+        let rows = self
+            .writer
+            .run(move |db| Box::pin(async move { update.exec_with_returning(&db).await }))
             .await
             .map_err(task_error)?;
         one(rows)
     }
 
     async fn delete_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
-        let rows = Entity::delete_many()
+        let delete = Entity::delete_many()
             .filter(Column::Id.eq(id.get()))
-            .filter(Column::UserId.eq(user.as_str()))
-            .exec_with_returning(&self.writer)
+            .filter(Column::UserId.eq(user.as_str()));
+        let rows = self
+            .writer
+            .run(move |db| Box::pin(async move { delete.exec_with_returning(&db).await }))
             .await
             .map_err(task_error)?;
         one(rows)
