@@ -54,10 +54,13 @@ pub(crate) type Job = Box<
         + Send,
 >;
 
-/// Answers one caller: called with the batch's error (begin or commit), or `None`.
+/// Sends one caller its answer, given the batch's error (begin or commit) or `None`.
+type Answer = Box<dyn FnOnce(Option<&WriteError>) + Send>;
+
+/// What a queued write did: whether its own statement failed, and how to answer its caller.
 pub(crate) struct Completion {
     failed: bool,
-    answer: Box<dyn FnOnce(Option<&WriteError>) + Send>,
+    answer: Answer,
 }
 
 impl Writer {
