@@ -35,8 +35,10 @@ fmt:
 
 ## bench: criterion micro-benchmarks, then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
 bench:
-	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	@command -v pgbench >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null)
+	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1) \
+	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@command -v pgbench >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null 2>&1) \
+	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null)
 	$(CARGO) bench --bench telemetry
 	bash bench/run.sh
 
