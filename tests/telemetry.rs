@@ -284,8 +284,8 @@ fn one_chat_is_one_trace(protocol: &str) {
         ("chat_endpoint", 1),
         ("create_conversation", 1),
         ("INSERT conversation", 1),
-        ("add_message", 2),
-        ("INSERT message", 2),
+        ("add_message", 1),
+        ("INSERT message", 1),
         ("invoke_agent todo-agent", 1),
         ("agent_initialization", 1),
         ("agent_execution", 1),
@@ -456,7 +456,7 @@ fn one_chat_is_one_trace(protocol: &str) {
         (
             "INSERT conversation",
             "create_conversation",
-            "db_insert_conversation",
+            "db_insert_conversation_with_message",
             "conversation",
         ),
         (
@@ -880,7 +880,11 @@ async fn metrics_parse_and_the_summary_matches_the_logged_durations() {
         "the summary and the logs know the same operations"
     );
     let insert_messages = logged["db_insert_message"].0.len();
-    assert_eq!(insert_messages, 60, "30 chats, 2 messages each");
+    assert_eq!(
+        insert_messages, 59,
+        "30 chats, 2 messages each, but the first chat's opening message is stored with its conversation"
+    );
+    assert_eq!(logged["db_insert_conversation_with_message"].0.len(), 1);
     for row in rows {
         let op = row["operation"].as_str().expect("operation");
         let (mut durations, errors) = logged[op].clone();

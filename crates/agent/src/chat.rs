@@ -107,17 +107,21 @@ impl Chat for ChatService {
         conversation_id: Option<ConversationId>,
         message: MessageContent,
     ) -> Result<ChatOutcome, ChatError> {
-        let conversation = self.conversations.open(user, conversation_id).await?;
-        let history = if conversation_id.is_some() {
-            self.conversations
-                .history(user, conversation.id, self.history_limit)
-                .await?
-        } else {
-            Vec::new()
+        let (conversation, history) = match conversation_id {
+            // A new conversation is stored together with its first message.
+            None => (self.conversations.start(user, &message).await?, Vec::new()),
+            Some(id) => {
+                let conversation = self.conversations.open(user, Some(id)).await?;
+                let history = self
+                    .conversations
+                    .history(user, conversation.id, self.history_limit)
+                    .await?;
+                self.conversations
+                    .add_message(user, conversation.id, Role::User, &message)
+                    .await?;
+                (conversation, history)
+            }
         };
-        self.conversations
-            .add_message(user, conversation.id, Role::User, &message)
-            .await?;
         let outcome = self
             .agent
             .run(user, conversation.id, &history, &message)

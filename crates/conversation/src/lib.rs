@@ -44,6 +44,17 @@ pub trait ConversationRepository: Send + Sync {
         user: &UserId,
     ) -> Result<Conversation, ConversationRepositoryError>;
 
+    /// Creates a conversation whose first message is the user's `content`, as one write:
+    /// a new chat's first two rows cost one round trip instead of two.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store cannot be reached, `Unexpected` otherwise.
+    async fn insert_conversation_with_message(
+        &self,
+        user: &UserId,
+        content: &MessageContent,
+    ) -> Result<(Conversation, Message), ConversationRepositoryError>;
+
     /// One conversation of the user.
     ///
     /// # Errors
@@ -102,6 +113,17 @@ pub trait Conversations: Send + Sync {
         &self,
         user: &UserId,
         id: Option<ConversationId>,
+    ) -> Result<Conversation, ConversationRepositoryError>;
+
+    /// Creates a conversation that starts with the user's `message`, stored with it: what a
+    /// chat without a conversation id does first.
+    ///
+    /// # Errors
+    /// As [`ConversationRepository::insert_conversation_with_message`].
+    async fn start(
+        &self,
+        user: &UserId,
+        message: &MessageContent,
     ) -> Result<Conversation, ConversationRepositoryError>;
 
     /// The history the agent sees: the latest `limit` messages, oldest first.
@@ -169,6 +191,18 @@ impl Conversations for ConversationService {
             Some(id) => self.repo.get_conversation(user, id).await,
             None => self.repo.insert_conversation(user).await,
         }
+    }
+
+    async fn start(
+        &self,
+        user: &UserId,
+        message: &MessageContent,
+    ) -> Result<Conversation, ConversationRepositoryError> {
+        let (conversation, _) = self
+            .repo
+            .insert_conversation_with_message(user, message)
+            .await?;
+        Ok(conversation)
     }
 
     async fn history(

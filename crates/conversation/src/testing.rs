@@ -62,6 +62,35 @@ impl ConversationRepository for InMemoryConversationRepository {
         Ok(c)
     }
 
+    async fn insert_conversation_with_message(
+        &self,
+        user: &UserId,
+        content: &MessageContent,
+    ) -> Result<(Conversation, Message), E> {
+        self.check()?;
+        let mut s = self.state.lock().await;
+        let now = chrono::Utc::now();
+        s.next_conversation += 1;
+        s.next_message += 1;
+        let conversation = Conversation {
+            id: id(s.next_conversation)?,
+            user_id: user.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let message = Message {
+            id: s.next_message,
+            conversation_id: conversation.id,
+            user_id: user.clone(),
+            role: Role::User,
+            content: content.clone(),
+            created_at: now,
+        };
+        s.conversations.push(conversation.clone());
+        s.messages.push(message.clone());
+        Ok((conversation, message))
+    }
+
     async fn get_conversation(
         &self,
         user: &UserId,
@@ -262,6 +291,41 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         list.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![second.id, first.id]
     );
+
+    // A conversation started with the user's message: both rows, the conversation in front.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (third, opening) = repo
+        .insert_conversation_with_message(&alice, &text("start ☕ 'here'"))
+        .await
+        .expect("start");
+    assert_eq!(third.user_id, alice);
+    assert!(third.id > bobs.id);
+    assert_eq!(opening.conversation_id, third.id);
+    assert_eq!(opening.user_id, alice);
+    assert_eq!(opening.role, Role::User);
+    assert_eq!(opening.content.as_str(), "start ☕ 'here'");
+    assert!(third.updated_at >= opening.created_at);
+    assert_eq!(
+        repo.get_conversation(&alice, third.id).await,
+        Ok(third.clone())
+    );
+    assert_eq!(
+        repo.list_messages(&alice, third.id, 50).await.expect("m"),
+        vec![opening.clone()]
+    );
+    assert_eq!(
+        repo.get_conversation(&bob, third.id).await,
+        Err(E::NotFound)
+    );
+    assert_eq!(
+        repo.list_conversations(&alice).await.expect("list")[0].id,
+        third.id
+    );
+    let reply = repo
+        .insert_message(&alice, third.id, Role::Assistant, &text("answer"))
+        .await
+        .expect("reply");
+    assert!(reply.id > opening.id);
 }
 
 #[cfg(test)]

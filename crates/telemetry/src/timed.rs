@@ -286,6 +286,25 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         timed_db(span, self.inner.insert_conversation(user)).await
     }
 
+    async fn insert_conversation_with_message(
+        &self,
+        user: &UserId,
+        content: &MessageContent,
+    ) -> Result<(Conversation, Message), ConversationRepositoryError> {
+        let span = db_span!(
+            self,
+            user.as_str(),
+            "db_insert_conversation_with_message",
+            "INSERT",
+            "conversation"
+        );
+        timed_db(
+            span,
+            self.inner.insert_conversation_with_message(user, content),
+        )
+        .await
+    }
+
     async fn get_conversation(
         &self,
         user: &UserId,
@@ -379,6 +398,21 @@ impl Conversations for Timed<dyn Conversations> {
             }
         };
         let result = timed(span.clone(), self.inner.open(user, id)).await;
+        if let Ok(c) = &result {
+            span.record("gen_ai.conversation.id", c.id.to_string());
+        }
+        result
+    }
+
+    /// Timed as `create_conversation`: the step that creates a chat's conversation, which
+    /// now stores the user's message with it.
+    async fn start(
+        &self,
+        user: &UserId,
+        message: &MessageContent,
+    ) -> Result<Conversation, ConversationRepositoryError> {
+        let span = step_span!("create_conversation", user.as_str());
+        let result = timed(span.clone(), self.inner.start(user, message)).await;
         if let Ok(c) = &result {
             span.record("gen_ai.conversation.id", c.id.to_string());
         }

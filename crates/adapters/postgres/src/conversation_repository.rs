@@ -52,6 +52,16 @@ SELECT ?1, ?2, ?3, ?4, ?5
 WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
+/// PostgreSQL: a new conversation and its first message, as one statement. The message's
+/// foreign key is checked at the end of the statement, when the conversation row exists.
+const START_CONVERSATION_PG: &str = r#"WITH started AS (
+    INSERT INTO "conversation" ("user_id", "created_at", "updated_at") VALUES ($1, $2, $2)
+    RETURNING "id"
+)
+INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
+SELECT $1, "started"."id", $3, $4, $2 FROM started
+RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+
 impl SeaConversationRepository {
     async fn insert_message_pg(
         &self,
@@ -149,6 +159,80 @@ impl ConversationRepository for SeaConversationRepository {
             .pop()
             .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?
             .try_into()
+    }
+
+    /// PostgreSQL: one statement (`START_CONVERSATION_PG`). SQLite: two statements in one
+    /// queued write, so the writer runs them back to back in the same batch (there is no
+    /// INSERT inside WITH). Both rows carry the same time, which is the conversation's
+    /// `created_at` and `updated_at`.
+    async fn insert_conversation_with_message(
+        &self,
+        user: &UserId,
+        content: &MessageContent,
+    ) -> Result<(Conversation, Message), E> {
+        let at = now();
+        let owner = user.as_str().to_owned();
+        let text = content.as_str().to_owned();
+        let role = Role::User.as_str();
+        let row = match self.writer.backend() {
+            DbBackend::Postgres => {
+                let statement = Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    START_CONVERSATION_PG,
+                    [owner.into(), at.into(), role.into(), text.into()],
+                );
+                self.writer
+                    .run(move |db| {
+                        Box::pin(async move {
+                            message::Entity::find()
+                                .from_raw_sql(statement)
+                                .all(&db)
+                                .await
+                        })
+                    })
+                    .await
+            }
+            _ => {
+                self.writer
+                    .run(move |db| {
+                        Box::pin(async move {
+                            let started = conversation::Entity::insert(conversation::ActiveModel {
+                                id: NotSet,
+                                user_id: Set(owner.clone()),
+                                created_at: Set(at),
+                                updated_at: Set(at),
+                            })
+                            .exec_with_returning_many(&db)
+                            .await?;
+                            let Some(started) = started.first() else {
+                                return Ok(Vec::new());
+                            };
+                            message::Entity::insert(message::ActiveModel {
+                                id: NotSet,
+                                user_id: Set(owner),
+                                conversation_id: Set(started.id),
+                                role: Set(role.to_owned()),
+                                content: Set(text),
+                                created_at: Set(at),
+                            })
+                            .exec_with_returning_many(&db)
+                            .await
+                        })
+                    })
+                    .await
+            }
+        }
+        .map_err(conversation_error)?
+        .pop()
+        .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?;
+        let message = Message::try_from(row)?;
+        let conversation = Conversation {
+            id: message.conversation_id,
+            user_id: message.user_id.clone(),
+            created_at: message.created_at,
+            updated_at: message.created_at,
+        };
+        Ok((conversation, message))
     }
 
     async fn get_conversation(&self, user: &UserId, id: ConversationId) -> Result<Conversation, E> {

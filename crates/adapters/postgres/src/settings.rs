@@ -11,8 +11,8 @@ use crate::error::redact_url;
 pub struct DatabaseSettings {
     /// `postgres://…` (or `postgresql://…`) or `sqlite://…`.
     pub url: String,
-    /// Most connections the pool opens. On SQLite this sizes the pool of readers; writes go
-    /// through one connection of their own (see [`crate::Database`]).
+    /// Most connections the pool opens. On SQLite this sizes the pool of readers, capped at
+    /// two per CPU; writes go through one connection of their own (see [`crate::Database`]).
     pub max_connections: u32,
     /// Connections the pool keeps open even when idle.
     pub min_connections: u32,
