@@ -38,6 +38,27 @@ pub struct ToolCallRecord {
     pub result: Value,
 }
 
+/// A [`ToolCallRecord`] while the run goes on: its result is shared with the messages the
+/// model sees.
+struct Record {
+    name: String,
+    arguments: Value,
+    result: Arc<Value>,
+}
+
+/// The records of a run, once nothing else holds their results (the messages are gone), so
+/// that no result is copied.
+fn finish(records: Vec<Record>) -> Vec<ToolCallRecord> {
+    records
+        .into_iter()
+        .map(|r| ToolCallRecord {
+            name: r.name,
+            arguments: r.arguments,
+            result: Arc::unwrap_or_clone(r.result),
+        })
+        .collect()
+}
+
 /// What a run produced: the reply and every tool call made, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentOutcome {
@@ -155,9 +176,10 @@ impl AgentRunner for Agent {
                 let response = self.model.complete(&request).await?;
                 messages = request.messages;
                 if response.tool_calls.is_empty() {
+                    messages.clear();
                     return Ok(AgentOutcome {
                         response: response.content.unwrap_or_default(),
-                        tool_calls: records,
+                        tool_calls: finish(records),
                     });
                 }
                 let calls = response.tool_calls;
@@ -176,13 +198,14 @@ impl AgentRunner for Agent {
                     .instrument(span)
                     .await?;
             }
+            messages.clear();
             Ok(AgentOutcome {
                 response: format!(
                     "I stopped after {} rounds of tool calls without finishing. {}",
                     self.config.max_rounds,
                     summarize(&records)
                 ),
-                tool_calls: records,
+                tool_calls: finish(records),
             })
         }
         .instrument(execution)
@@ -197,7 +220,7 @@ impl Agent {
         conversation: ConversationId,
         calls: Vec<ToolCallRequest>,
         messages: &mut Vec<ChatMessage>,
-        records: &mut Vec<ToolCallRecord>,
+        records: &mut Vec<Record>,
     ) -> Result<(), ToolError> {
         for call in calls {
             let (arguments, result) = match parse_arguments(&call.arguments) {
@@ -215,12 +238,15 @@ impl Agent {
                 }
                 Err(message) => (Value::Object(Map::new()), error_result(&message)),
             };
+            // One value for both: the model sees it in the next rounds, the record is
+            // returned once the run ends and the messages are gone.
+            let result = Arc::new(result);
             messages.push(ChatMessage::Tool {
                 call_id: call.id,
                 name: call.name.clone(),
                 result: result.clone(),
             });
-            records.push(ToolCallRecord {
+            records.push(Record {
                 name: call.name,
                 arguments,
                 result,
@@ -242,7 +268,7 @@ fn parse_arguments(raw: &str) -> Result<Value, String> {
     }
 }
 
-fn summarize(records: &[ToolCallRecord]) -> String {
+fn summarize(records: &[Record]) -> String {
     let failed = records
         .iter()
         .filter(|r| r.result.get("error").is_some())

@@ -23,10 +23,12 @@ pub enum ChatMessage {
         content: Option<String>,
         tool_calls: Vec<ToolCallRequest>,
     },
+    /// A tool's result, shared: the agent keeps the same value for its record of the call,
+    /// and a `list_tasks` result can hold hundreds of tasks.
     Tool {
         call_id: String,
         name: String,
-        result: Value,
+        result: Arc<Value>,
     },
 }
 

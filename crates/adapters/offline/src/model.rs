@@ -163,7 +163,13 @@ impl TokenCounter {
     /// [`push`](Self::push) for every character of `text`, a byte at a time while the text
     /// is ASCII (JSON and English mostly are), decoding only the other characters.
     fn push_str(&mut self, text: &str) {
-        let bytes = text.as_bytes();
+        self.push_bytes(text.as_bytes());
+    }
+
+    /// [`push_str`](Self::push_str) over UTF-8 bytes, without validating the ASCII runs
+    /// first. Each byte that does not begin a valid character counts as one character that
+    /// is neither a letter nor a space (U+FFFD); serde_json never writes such bytes.
+    fn push_bytes(&mut self, bytes: &[u8]) {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
@@ -178,9 +184,26 @@ impl TokenCounter {
                 }
                 i += 1;
             } else {
-                let c = text[i..].chars().next().unwrap_or_default();
-                self.push(c);
-                i += c.len_utf8();
+                let width = match b {
+                    0xC0..=0xDF => 2,
+                    0xE0..=0xEF => 3,
+                    0xF0..=0xF7 => 4,
+                    _ => 1,
+                };
+                let end = (i + width).min(bytes.len());
+                match std::str::from_utf8(&bytes[i..end])
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                {
+                    Some(c) => {
+                        self.push(c);
+                        i = end;
+                    }
+                    None => {
+                        self.push(char::REPLACEMENT_CHARACTER);
+                        i += 1;
+                    }
+                }
             }
         }
     }
@@ -189,10 +212,7 @@ impl TokenCounter {
 impl std::io::Write for TokenCounter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         // serde_json splits its output only at ASCII bytes, so each piece is whole UTF-8.
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.push_str(text),
-            Err(_) => self.push_str(&String::from_utf8_lossy(bytes)),
-        }
+        self.push_bytes(bytes);
         Ok(bytes.len())
     }
 
@@ -290,7 +310,8 @@ mod tests {
             ChatMessage::Tool {
                 call_id: "call_1".into(),
                 name: "list_tasks".into(),
-                result: json!({"tasks": [{"id": 7, "title": "buy milk", "completed": false}]}),
+                result: json!({"tasks": [{"id": 7, "title": "buy milk", "completed": false}]})
+                    .into(),
             },
         ];
         let response = OfflineModel.respond(&request(messages, ALL));
@@ -349,6 +370,9 @@ mod tests {
             assert_eq!(fast.count, slow.count, "{text:?}");
             assert_eq!(fast.in_word, slow.in_word, "{text:?}");
         }
+        let mut broken = TokenCounter::default();
+        std::io::Write::write_all(&mut broken, b"ab\xffcd \xe2\x98").expect("write");
+        assert_eq!(broken.count, 5, "ab, U+FFFD, cd, then one per stray byte");
     }
 
     #[test]

@@ -69,7 +69,10 @@ pub(crate) fn plan(messages: &[ChatMessage]) -> Step {
     let observations: Vec<Observation<'_>> = messages[index + 1..]
         .iter()
         .filter_map(|m| match m {
-            ChatMessage::Tool { name, result, .. } => Some(Observation { name, result }),
+            ChatMessage::Tool { name, result, .. } => Some(Observation {
+                name,
+                result: result.as_ref(),
+            }),
             _ => None,
         })
         .collect();
@@ -282,7 +285,7 @@ mod tests {
         ChatMessage::Tool {
             call_id: "call_1".into(),
             name: name.into(),
-            result,
+            result: result.into(),
         }
     }
 

@@ -67,7 +67,7 @@ async fn the_request_follows_the_chat_completions_format_field_by_field() {
         ChatMessage::Tool {
             call_id: "call_1".into(),
             name: "add_task".into(),
-            result: json!({"task_id": 1, "status": "created", "title": "milk"}),
+            result: json!({"task_id": 1, "status": "created", "title": "milk"}).into(),
         },
         ChatMessage::Assistant {
             content: Some("Added milk.".into()),
