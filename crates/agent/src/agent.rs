@@ -84,6 +84,8 @@ pub trait AgentRunner: Send + Sync {
     fn name(&self) -> &str;
 
     /// Runs the agent on `history` (oldest first, not holding `message`) and `message`.
+    /// `history` is handed over: its texts become the model's messages without a copy (50
+    /// messages of history can hold hundreds of kilobytes of earlier task listings).
     ///
     /// # Errors
     /// [`AgentError::Model`] when the model fails or times out, [`AgentError::Tool`] when a
@@ -92,7 +94,7 @@ pub trait AgentRunner: Send + Sync {
         &self,
         user: &UserId,
         conversation: ConversationId,
-        history: &[Message],
+        history: Vec<Message>,
         message: &MessageContent,
     ) -> Result<AgentOutcome, AgentError>;
 }
@@ -132,7 +134,7 @@ impl AgentRunner for Agent {
         &self,
         user: &UserId,
         conversation: ConversationId,
-        history: &[Message],
+        history: Vec<Message>,
         message: &MessageContent,
     ) -> Result<AgentOutcome, AgentError> {
         let (mut messages, tools) = {
@@ -146,10 +148,10 @@ impl AgentRunner for Agent {
             .entered();
             let mut messages = Vec::with_capacity(history.len() + 2);
             messages.push(ChatMessage::System(self.config.system_prompt.clone()));
-            messages.extend(history.iter().map(|m| match m.role {
-                Role::User => ChatMessage::User(m.content.as_str().to_owned()),
+            messages.extend(history.into_iter().map(|m| match m.role {
+                Role::User => ChatMessage::User(m.content.into_inner()),
                 Role::Assistant => ChatMessage::Assistant {
-                    content: Some(m.content.as_str().to_owned()),
+                    content: Some(m.content.into_inner()),
                     tool_calls: Vec::new(),
                 },
             }));

@@ -124,7 +124,7 @@ impl Chat for ChatService {
         };
         let outcome = self
             .agent
-            .run(user, conversation.id, &history, &message)
+            .run(user, conversation.id, history, &message)
             .await?;
         let reply = MessageContent::from_trusted(outcome.response);
         self.conversations

@@ -496,7 +496,7 @@ impl AgentRunner for Timed<dyn AgentRunner> {
         &self,
         user: &UserId,
         conversation: ConversationId,
-        history: &[Message],
+        history: Vec<Message>,
         message: &MessageContent,
     ) -> Result<AgentOutcome, AgentError> {
         let span = tracing::info_span!(

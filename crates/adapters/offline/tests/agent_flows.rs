@@ -32,7 +32,7 @@ impl Harness {
         let conversation = ConversationId::new(1).expect("conversation id");
         let message = MessageContent::parse(message).expect("message");
         self.agent
-            .run(&self.user, conversation, &[], &message)
+            .run(&self.user, conversation, Vec::new(), &message)
             .await
             .expect("agent run")
     }
@@ -258,7 +258,7 @@ async fn a_title_flow_fits_in_three_model_calls() {
     for message in ["new task buy milk", "mark buy milk as complete"] {
         let message = MessageContent::parse(message).expect("message");
         agent
-            .run(&user, conversation, &[], &message)
+            .run(&user, conversation, Vec::new(), &message)
             .await
             .expect("agent run");
     }
