@@ -163,8 +163,10 @@ impl ConversationRepository for SeaConversationRepository {
 
     /// PostgreSQL: one statement (`START_CONVERSATION_PG`). SQLite: two statements in one
     /// queued write, so the writer runs them back to back in the same batch (there is no
-    /// INSERT inside WITH). Both rows carry the same time, which is the conversation's
-    /// `created_at` and `updated_at`.
+    /// INSERT inside WITH); should the second fail, the conversation stays, empty, as it did
+    /// when the two were separate calls (`:memory:` runs them directly, one after the other).
+    /// Both rows carry the same time, which is the conversation's `created_at` and
+    /// `updated_at`.
     async fn insert_conversation_with_message(
         &self,
         user: &UserId,
