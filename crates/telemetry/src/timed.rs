@@ -161,17 +161,23 @@ where
     result
 }
 
-/// [`timed`] for a database call. The call runs inside a span of its own for the driver,
-/// never exported nor timed: sqlx's SQLite driver hands the current span to its worker
-/// thread, which enters it while it runs the statement and leaves it after the caller has
-/// the result. Were that the database span, its end would move past its parent's.
-async fn timed_db<T, E, F>(span: Span, fut: F) -> Result<T, E>
+/// [`timed`] for a database call. On SQLite the call runs inside a span of its own for the
+/// driver, never exported nor timed: sqlx's SQLite driver hands the current span to its
+/// worker thread, which enters it while it runs the statement and leaves it after the caller
+/// has the result. Were that the database span, its end would move past its parent's.
+/// PostgreSQL's driver runs on the caller's task and needs no such span (one span less to
+/// enter and leave on every poll).
+async fn timed_db<T, E, F>(db_system: &str, span: Span, fut: F) -> Result<T, E>
 where
     F: Future<Output = Result<T, E>>,
     E: Display + ErrorKind,
 {
-    let driver = tracing::info_span!(parent: &span, crate::layer::DRIVER_SPAN);
-    timed(span, fut.instrument(driver)).await
+    if db_system == "sqlite" {
+        let driver = tracing::info_span!(parent: &span, crate::layer::DRIVER_SPAN);
+        timed(span, fut.instrument(driver)).await
+    } else {
+        timed(span, fut).await
+    }
 }
 
 fn truncate(text: &str, max: usize) -> &str {
@@ -205,7 +211,12 @@ macro_rules! db_span {
 impl TaskRepository for Timed<dyn TaskRepository> {
     async fn insert_task(&self, user: &UserId, task: NewTask) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_insert_task", "INSERT", "task");
-        timed_db(span, self.inner.insert_task(user, task)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.insert_task(user, task),
+        )
+        .await
     }
 
     async fn list_tasks(
@@ -214,12 +225,17 @@ impl TaskRepository for Timed<dyn TaskRepository> {
         filter: TaskStatusFilter,
     ) -> Result<Vec<Task>, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_list_tasks", "SELECT", "task");
-        timed_db(span, self.inner.list_tasks(user, filter)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.list_tasks(user, filter),
+        )
+        .await
     }
 
     async fn get_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_get_task", "SELECT", "task");
-        timed_db(span, self.inner.get_task(user, id)).await
+        timed_db(self.options.db_system, span, self.inner.get_task(user, id)).await
     }
 
     async fn update_task(
@@ -229,7 +245,12 @@ impl TaskRepository for Timed<dyn TaskRepository> {
         patch: TaskPatch,
     ) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_update_task", "UPDATE", "task");
-        timed_db(span, self.inner.update_task(user, id, patch)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.update_task(user, id, patch),
+        )
+        .await
     }
 
     async fn set_completed(
@@ -245,12 +266,22 @@ impl TaskRepository for Timed<dyn TaskRepository> {
             "UPDATE",
             "task"
         );
-        timed_db(span, self.inner.set_completed(user, id, completed)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.set_completed(user, id, completed),
+        )
+        .await
     }
 
     async fn delete_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_delete_task", "DELETE", "task");
-        timed_db(span, self.inner.delete_task(user, id)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.delete_task(user, id),
+        )
+        .await
     }
 
     async fn ping(&self) -> Result<(), TaskRepositoryError> {
@@ -266,7 +297,7 @@ impl TaskRepository for Timed<dyn TaskRepository> {
             error = Empty,
             error.type = Empty,
         );
-        timed_db(span, self.inner.ping()).await
+        timed_db(self.options.db_system, span, self.inner.ping()).await
     }
 }
 
@@ -283,7 +314,12 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "INSERT",
             "conversation"
         );
-        timed_db(span, self.inner.insert_conversation(user)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.insert_conversation(user),
+        )
+        .await
     }
 
     async fn insert_conversation_with_message(
@@ -299,6 +335,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "conversation"
         );
         timed_db(
+            self.options.db_system,
             span,
             self.inner.insert_conversation_with_message(user, content),
         )
@@ -317,7 +354,12 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "SELECT",
             "conversation"
         );
-        timed_db(span, self.inner.get_conversation(user, id)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.get_conversation(user, id),
+        )
+        .await
     }
 
     async fn list_conversations(
@@ -331,7 +373,12 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "SELECT",
             "conversation"
         );
-        timed_db(span, self.inner.list_conversations(user)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.list_conversations(user),
+        )
+        .await
     }
 
     async fn insert_message(
@@ -349,6 +396,7 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
             "message"
         );
         timed_db(
+            self.options.db_system,
             span,
             self.inner.insert_message(user, conversation, role, content),
         )
@@ -362,7 +410,12 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         limit: u32,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_list_messages", "SELECT", "message");
-        timed_db(span, self.inner.list_messages(user, conversation, limit)).await
+        timed_db(
+            self.options.db_system,
+            span,
+            self.inner.list_messages(user, conversation, limit),
+        )
+        .await
     }
 }
 

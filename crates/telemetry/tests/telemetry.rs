@@ -580,6 +580,67 @@ fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
     assert!((tokens.sum.expect("sum").as_f64() - 42.0).abs() < f64::EPSILON);
 }
 
+/// On PostgreSQL a database call has no driver span under it (`timed_db`), and is timed,
+/// traced and counted all the same, under `db.system.name` = `postgresql`.
+#[test]
+fn a_postgresql_database_call_is_timed_traced_and_counted() {
+    let _serial = serial();
+    let receiver = Receiver::http();
+    let capture = Capture::default();
+    let (telemetry, dispatch) =
+        Telemetry::build(&exporting_to(&receiver, "http/protobuf"), capture.clone())
+            .expect("telemetry");
+    let metrics = telemetry.metrics();
+    {
+        let _installed = tracing::dispatcher::set_default(&dispatch);
+        let adapter: Arc<dyn TaskRepository> = Arc::new(SlowTasks {
+            inner: InMemoryTaskRepository::new(),
+            delay: DELAY,
+        });
+        let options = TimedOptions {
+            db_system: "postgresql",
+            ..TimedOptions::default()
+        };
+        let tasks = Timed::new(adapter, options);
+        runtime().block_on(async {
+            tasks
+                .insert_task(&user(), new_task("buy milk"))
+                .await
+                .expect("insert");
+        });
+    }
+    telemetry.flush();
+    let spans = receiver.wait_for(WAIT, |s| !named(s, "INSERT task").is_empty());
+    let text = metrics.render();
+    telemetry.shutdown(Duration::from_secs(5));
+
+    assert_eq!(spans.len(), 1, "one exported span for one call: {spans:#?}");
+    let span = named(&spans, "INSERT task")[0];
+    assert_eq!(span.str_attr("db.system.name"), Some("postgresql"));
+    assert_eq!(span.str_attr("operation"), Some("db_insert_task"));
+    in_band("INSERT task span", span.duration_ms());
+    let lines = capture.metric_lines("db_insert_task");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["status"], "success");
+    assert_eq!(lines[0]["span_id"], span.span_id.as_str());
+    in_band(
+        "db_insert_task log line",
+        lines[0]["duration_ms"].as_f64().expect("duration_ms"),
+    );
+    one_observation_in_band(
+        "db_client_operation_duration_seconds on postgresql",
+        &histogram(
+            &text,
+            "db_client_operation_duration_seconds",
+            &[
+                ("db_system_name", "postgresql"),
+                ("db_operation_name", "INSERT"),
+                ("db_collection_name", "task"),
+            ],
+        ),
+    );
+}
+
 /// A failed port call: its log line is `ERROR` with `status: error` and the `error` message,
 /// its span has an error status and `error.type`, and it is counted under `status="error"` and
 /// in the summary's errors. A tool that cannot do its work answers the model with
