@@ -21,12 +21,12 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 /// The connection pools to one database, and the repositories over them.
 ///
 /// On PostgreSQL there is one pool. On SQLite there are two: readers (up to
-/// `max_connections`, concurrent thanks to WAL) and a single writer connection. SQLite admits
-/// one writer at a time anyway; queueing the writes for the one task that owns the writer
-/// connection (see [`Writer`]: first come, first served, committed in batches) instead of
-/// letting them race for the file lock means no write waits in SQLite's busy handler, whose
-/// back-off sleeps (up to 100 ms) would dominate latency under load. The busy timeout still
-/// covers other processes writing to the same file.
+/// `max_connections` but at most two per CPU, concurrent thanks to WAL) and a single writer
+/// connection. SQLite admits one writer at a time anyway; queueing the writes for the one
+/// task that owns the writer connection (see [`Writer`]: first come, first served, committed
+/// in batches) instead of letting them race for the file lock means no write waits in
+/// SQLite's busy handler, whose back-off sleeps (up to 100 ms) would dominate latency under
+/// load. The busy timeout still covers other processes writing to the same file.
 pub struct Database {
     backend: Backend,
     reader: DatabaseConnection,
