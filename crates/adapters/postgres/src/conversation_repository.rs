@@ -63,6 +63,22 @@ SELECT $1, "started"."id", $3, $4, $2 FROM started
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
 impl SeaConversationRepository {
+    /// Runs a write whose RETURNING rows are message rows, reading them all (see "Writes run
+    /// to completion" in the crate docs).
+    async fn write_message_rows(&self, statement: Statement) -> Result<Vec<message::Model>, E> {
+        self.writer
+            .run(move |db| {
+                Box::pin(async move {
+                    message::Entity::find()
+                        .from_raw_sql(statement)
+                        .all(&db)
+                        .await
+                })
+            })
+            .await
+            .map_err(conversation_error)
+    }
+
     async fn insert_message_pg(
         &self,
         user: &UserId,
@@ -82,17 +98,8 @@ impl SeaConversationRepository {
                 content.as_str().into(),
             ],
         );
-        self.writer
-            .run(move |db| {
-                Box::pin(async move {
-                    message::Entity::find()
-                        .from_raw_sql(statement)
-                        .all(&db)
-                        .await
-                })
-            })
-            .await
-            .map_err(conversation_error)?
+        self.write_message_rows(statement)
+            .await?
             .pop()
             .ok_or(E::NotFound)
     }
@@ -119,17 +126,8 @@ impl SeaConversationRepository {
                 at.into(),
             ],
         );
-        self.writer
-            .run(move |db| {
-                Box::pin(async move {
-                    message::Entity::find()
-                        .from_raw_sql(statement)
-                        .all(&db)
-                        .await
-                })
-            })
-            .await
-            .map_err(conversation_error)?
+        self.write_message_rows(statement)
+            .await?
             .pop()
             .ok_or(E::NotFound)
     }
@@ -183,48 +181,38 @@ impl ConversationRepository for SeaConversationRepository {
                     START_CONVERSATION_PG,
                     [owner.into(), at.into(), role.into(), text.into()],
                 );
-                self.writer
-                    .run(move |db| {
-                        Box::pin(async move {
-                            message::Entity::find()
-                                .from_raw_sql(statement)
-                                .all(&db)
-                                .await
-                        })
-                    })
-                    .await
+                self.write_message_rows(statement).await?
             }
-            _ => {
-                self.writer
-                    .run(move |db| {
-                        Box::pin(async move {
-                            let started = conversation::Entity::insert(conversation::ActiveModel {
-                                id: NotSet,
-                                user_id: Set(owner.clone()),
-                                created_at: Set(at),
-                                updated_at: Set(at),
-                            })
-                            .exec_with_returning_many(&db)
-                            .await?;
-                            let Some(started) = started.first() else {
-                                return Ok(Vec::new());
-                            };
-                            message::Entity::insert(message::ActiveModel {
-                                id: NotSet,
-                                user_id: Set(owner),
-                                conversation_id: Set(started.id),
-                                role: Set(role.to_owned()),
-                                content: Set(text),
-                                created_at: Set(at),
-                            })
-                            .exec_with_returning_many(&db)
-                            .await
+            _ => self
+                .writer
+                .run(move |db| {
+                    Box::pin(async move {
+                        let started = conversation::Entity::insert(conversation::ActiveModel {
+                            id: NotSet,
+                            user_id: Set(owner.clone()),
+                            created_at: Set(at),
+                            updated_at: Set(at),
                         })
+                        .exec_with_returning_many(&db)
+                        .await?;
+                        let Some(started) = started.first() else {
+                            return Ok(Vec::new());
+                        };
+                        message::Entity::insert(message::ActiveModel {
+                            id: NotSet,
+                            user_id: Set(owner),
+                            conversation_id: Set(started.id),
+                            role: Set(role.to_owned()),
+                            content: Set(text),
+                            created_at: Set(at),
+                        })
+                        .exec_with_returning_many(&db)
+                        .await
                     })
-                    .await
-            }
+                })
+                .await
+                .map_err(conversation_error)?,
         }
-        .map_err(conversation_error)?
         .pop()
         .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?;
         let message = Message::try_from(row)?;
