@@ -16,6 +16,9 @@ pub const URL_PATH: &str = "url.path";
 pub const DB_SYSTEM_NAME: &str = "db.system.name";
 pub const DB_OPERATION_NAME: &str = "db.operation.name";
 pub const DB_COLLECTION_NAME: &str = "db.collection.name";
+/// `db.system.name` values.
+pub const DB_SYSTEM_SQLITE: &str = "sqlite";
+pub const DB_SYSTEM_POSTGRESQL: &str = "postgresql";
 
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
 pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";

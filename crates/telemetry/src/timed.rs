@@ -35,7 +35,7 @@ pub struct TimedOptions {
 impl Default for TimedOptions {
     fn default() -> Self {
         Self {
-            db_system: "sqlite",
+            db_system: crate::names::DB_SYSTEM_SQLITE,
             capture_content: false,
             capture_max_chars: 4096,
         }
@@ -172,7 +172,7 @@ where
     F: Future<Output = Result<T, E>>,
     E: Display + ErrorKind,
 {
-    if db_system == "sqlite" {
+    if db_system == crate::names::DB_SYSTEM_SQLITE {
         let driver = tracing::info_span!(parent: &span, crate::layer::DRIVER_SPAN);
         timed(span, fut.instrument(driver)).await
     } else {
