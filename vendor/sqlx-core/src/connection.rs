@@ -45,6 +45,16 @@ pub trait Connection: Send {
     /// Checks if a connection to the database is still valid.
     fn ping(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_;
 
+    /// Called by the pool when a connection is returned to it: flushes anything left in flight
+    /// (a rollback queued by a dropped transaction, the rest of a cancelled query) and checks
+    /// the connection. The default is [`Connection::ping`]; a driver that can tell that
+    /// nothing is in flight may skip the round trip. (todo-chatbot's vendored copy: see
+    /// vendor/README.md.)
+    #[doc(hidden)]
+    fn ping_on_release(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        self.ping()
+    }
+
     /// Begin a new transaction or establish a savepoint within the active transaction.
     ///
     /// Returns a [`Transaction`] for controlling and tracking the new transaction.

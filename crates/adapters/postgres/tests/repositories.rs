@@ -550,6 +550,68 @@ async fn postgres_closed_pool_is_unavailable() {
     with_pg(|pg| async move { closed_pool_is_unavailable(pg.connect().await).await }).await;
 }
 
+/// One connection, given back to the pool in every state a caller can leave it in. Our copy of
+/// sqlx (vendor/sqlx-postgres) skips the round trip on release when nothing is in flight; what
+/// is in flight (the rest of a cancelled query, the ROLLBACK of a dropped transaction) must
+/// still be drained before the connection serves the next caller, by the release ping or by
+/// the wait for ReadyForQuery that starts every statement.
+#[tokio::test]
+async fn postgres_connections_come_back_clean_from_cancelled_work() {
+    with_pg(|pg| async move {
+        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let conn = sea_orm::Database::connect(options).await.expect("connect");
+        let answer = |sql: &'static str| {
+            let conn = conn.clone();
+            async move {
+                let row = conn
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DatabaseBackend::Postgres,
+                        sql,
+                    ))
+                    .await
+                    .expect("query")
+                    .expect("a row");
+                row.try_get_by_index::<i32>(0).expect("an int")
+            }
+        };
+        assert_eq!(answer("SELECT 1").await, 1);
+
+        // A query cancelled while the server still works on it.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(100),
+            conn.execute_unprepared("SELECT pg_sleep(0.5)"),
+        )
+        .await;
+        assert!(cancelled.is_err(), "the query should have been cancelled");
+        assert_eq!(answer("SELECT 2").await, 2);
+
+        // A transaction dropped without commit or rollback.
+        let txn = conn.begin().await.expect("begin");
+        txn.execute_unprepared("CREATE TABLE left_behind (x int)")
+            .await
+            .expect("create");
+        drop(txn);
+        assert_eq!(
+            answer("SELECT (to_regclass('left_behind') IS NULL)::int").await,
+            1,
+            "the dropped transaction was rolled back"
+        );
+        // VACUUM refuses to run inside a transaction block.
+        conn.execute_unprepared("CREATE TABLE kept (x int)")
+            .await
+            .expect("create outside a transaction");
+        conn.execute_unprepared("VACUUM kept")
+            .await
+            .expect("no transaction is open on the connection");
+        conn.close().await.expect("close");
+    })
+    .await;
+}
+
 /// The server goes away (every connection cut, new ones refused): calls answer
 /// `Unavailable`; it comes back: the same repositories work again, with no restart.
 #[tokio::test]

@@ -311,7 +311,7 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // returned to the pool; also of course, if it was dropped due to an error
         // this is simply a band-aid as SQLx-next connections should be able
         // to recover from cancellations
-        if let Err(error) = self.raw.ping().await {
+        if let Err(error) = self.raw.ping_on_release().await {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",
