@@ -135,6 +135,11 @@ impl Telemetry {
                 tracing_opentelemetry::layer()
                     .with_tracer(tracer)
                     .with_tracked_inactivity(false)
+                    // Nothing reads `opentelemetry::Context::current()`: parents come from the
+                    // tracing span tree, ids from `OpenTelemetrySpanExt::context`. Activation
+                    // would clone and attach an OpenTelemetry context on every poll of every
+                    // span.
+                    .with_context_activation(false)
                     .with_filter(trace_filter),
             )
             .with(
