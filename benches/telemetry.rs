@@ -22,6 +22,11 @@ use todo_telemetry::{
     Timed, TimedOptions,
 };
 
+/// The server's allocator (see Cargo.toml): the benchmark measures what the server runs.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A minimal OTLP/HTTP receiver: reads each request and answers 200, keep-alive.
 fn otlp_sink() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

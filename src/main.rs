@@ -51,6 +51,11 @@ enum Command {
     },
 }
 
+/// jemalloc (see Cargo.toml and BENCHMARKS.md, "The allocator").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // reqwest (the OTLP/HTTP exporter, the OpenAI adapter) is built without a TLS provider of

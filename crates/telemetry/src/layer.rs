@@ -280,7 +280,6 @@ struct Line {
 
 impl Line {
     fn new(format: LogFormat, level: &str, logger: &str, message: &str) -> Self {
-        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
         let mut line = Self {
             buf: String::with_capacity(256),
             json: format == LogFormat::Json,
@@ -288,12 +287,16 @@ impl Line {
         };
         if line.json {
             line.buf.push('{');
-            line.str("timestamp", &now.to_string());
+            line.key("timestamp");
+            line.buf.push('"');
+            timestamp(&mut line.buf, chrono::Utc::now());
+            line.buf.push('"');
             line.str("level", level);
             line.str("logger", logger);
             line.str("message", message);
         } else {
-            let _ = write!(line.buf, "{now} {level:>5} {logger}: {message}");
+            timestamp(&mut line.buf, chrono::Utc::now());
+            let _ = write!(line.buf, " {level:>5} {logger}: {message}");
         }
         line
     }
@@ -334,21 +337,51 @@ impl Line {
     }
 }
 
+/// Appends `2026-11-28T10:15:30.123Z`. The part up to the seconds is formatted once a second
+/// per thread; a log line then costs a copy and three digits.
+fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = now.timestamp();
+    SECOND.with_borrow_mut(|(cached, text)| {
+        if *cached != second {
+            text.clear();
+            // From the whole second, so that a leap second reads :59, not :60.
+            let whole = chrono::DateTime::from_timestamp(second, 0).unwrap_or(now);
+            let _ = write!(text, "{}", whole.format("%Y-%m-%dT%H:%M:%S"));
+            *cached = second;
+        }
+        out.push_str(text);
+    });
+    let _ = write!(out, ".{:03}Z", now.timestamp_subsec_millis().min(999));
+}
+
+/// Appends `s` as a JSON string: runs that need no escape are copied whole.
 fn json_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escaped);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -492,6 +525,32 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_milliseconds() {
+        use chrono::TimeZone as _;
+        let mut out = String::new();
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 10, 15, 30)
+            .unwrap()
+            + chrono::Duration::milliseconds(7);
+        timestamp(&mut out, t);
+        // The same second again (cached part), then the next second and a leap second's
+        // extra nanoseconds, which chrono reports as 1000+ ms.
+        timestamp(&mut out, t + chrono::Duration::milliseconds(120));
+        timestamp(&mut out, t + chrono::Duration::milliseconds(993));
+        assert_eq!(
+            out,
+            "2026-11-28T10:15:30.007Z2026-11-28T10:15:30.127Z2026-11-28T10:15:31.000Z"
+        );
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .expect("a leap second")
+            .and_utc();
+        out.clear();
+        timestamp(&mut out, leap);
+        assert_eq!(out, "2016-12-31T23:59:59.999Z");
+    }
 
     #[test]
     fn json_strings_are_escaped() {

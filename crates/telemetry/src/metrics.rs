@@ -77,7 +77,8 @@ pub struct Family {
     help: &'static str,
     labels: &'static [&'static str],
     bounds: &'static [f64],
-    series: RwLock<HashMap<Box<[String]>, Arc<Histogram>>>,
+    /// Per [`series_key`] of the label values: the values, and their histogram.
+    series: RwLock<HashMap<Box<str>, Series>>,
 }
 
 impl Family {
@@ -97,33 +98,39 @@ impl Family {
     }
 
     /// Records `value` for the label values, given in the order of the family's label names.
+    /// One hash lookup under a read lock; the key is built in a buffer of the thread's.
     pub fn observe(&self, values: &[&str], value: f64) {
         debug_assert_eq!(values.len(), self.labels.len());
-        {
-            let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(h) = series.iter().find_map(|(k, h)| {
-                (k.len() == values.len() && k.iter().zip(values).all(|(a, b)| a == b)).then_some(h)
-            }) {
-                h.observe(self.bounds, value);
-                return;
-            }
+        thread_local! {
+            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
-        let key: Box<[String]> = values.iter().map(|v| (*v).to_owned()).collect();
-        let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
-        let h = series
-            .entry(key)
-            .or_insert_with(|| Arc::new(Histogram::new(self.bounds.len())));
-        h.observe(self.bounds, value);
+        KEY.with_borrow_mut(|key| {
+            series_key(key, values);
+            {
+                let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+                if let Some((_, h)) = series.get(key.as_str()) {
+                    h.observe(self.bounds, value);
+                    return;
+                }
+            }
+            let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+            let (_, h) = series.entry(key.as_str().into()).or_insert_with(|| {
+                (
+                    values.iter().map(|v| (*v).to_owned()).collect(),
+                    Arc::new(Histogram::new(self.bounds.len())),
+                )
+            });
+            h.observe(self.bounds, value);
+        });
     }
 
     fn render(&self, out: &mut String) {
         let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
         let _ = writeln!(out, "# TYPE {} histogram", self.name);
         let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        let mut keys: Vec<_> = series.keys().collect();
-        keys.sort();
-        for key in keys {
-            let h = &series[key];
+        let mut sorted: Vec<&Series> = series.values().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, h) in sorted {
             let mut labels = String::new();
             for (name, value) in self.labels.iter().zip(key.iter()) {
                 let _ = write!(labels, "{name}=\"{}\",", escape(value));
@@ -144,6 +151,19 @@ impl Family {
             let _ = writeln!(out, "{}_sum{{{labels}}} {sum}", self.name);
             let _ = writeln!(out, "{}_count{{{labels}}} {count}", self.name);
         }
+    }
+}
+
+/// A series: its label values, and its histogram.
+type Series = (Box<[String]>, Arc<Histogram>);
+
+/// The key of a list of label values: each value's length in bytes, a colon, the value. No two
+/// lists share a key, whatever characters the values hold.
+fn series_key(out: &mut String, values: &[&str]) {
+    out.clear();
+    for v in values {
+        let _ = write!(out, "{}:", v.len());
+        out.push_str(v);
     }
 }
 
@@ -460,6 +480,30 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn series_are_told_apart_by_every_label_value() {
+        let family = Family::new("f", "help", &["a", "b"], &[1.0]);
+        // Lists of values that a plain join would confuse.
+        family.observe(&["x:1", "y"], 0.5);
+        family.observe(&["x", "1:y"], 0.5);
+        family.observe(&["x", "1:y"], 2.0);
+        family.observe(&["", "x:1y"], 0.5);
+        let mut out = String::new();
+        family.render(&mut out);
+        assert!(out.contains("f_count{a=\"x:1\",b=\"y\"} 1\n"), "{out}");
+        assert!(out.contains("f_count{a=\"x\",b=\"1:y\"} 2\n"), "{out}");
+        assert!(
+            out.contains("f_bucket{a=\"x\",b=\"1:y\",le=\"1\"} 1\n"),
+            "{out}"
+        );
+        assert!(out.contains("f_count{a=\"\",b=\"x:1y\"} 1\n"), "{out}");
+        assert_eq!(out.matches("_count{").count(), 3, "{out}");
+        // Rendered in the order of the values.
+        let first = out.find("a=\"\",").expect("empty a");
+        let last = out.find("a=\"x:1\"").expect("x:1");
+        assert!(first < last, "{out}");
+    }
 
     #[test]
     fn bounds_hold_both_targets() {
