@@ -160,11 +160,18 @@ impl ServerHandler for TaskToolsServer {
             user.id = user.as_ref().map(UserId::as_str),
             enduser.id = user.as_ref().map(UserId::as_str),
             error.type = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            // CONTRACT §5: every span but the HTTP server span names its operation; the tool
+            // underneath is `mcp_tool_{name}`, this is the protocol request around it.
+            operation = OPERATION,
+            status = tracing::field::Empty,
+            error = tracing::field::Empty,
         );
 
         let Some(user) = user else {
             // The HTTP layer answers 401 before this; only a mis-mounted endpoint gets here.
             span.record("error.type", "unauthenticated");
+            failed(&span, "the request is not authenticated");
             return Err(ErrorData::invalid_request(
                 "the request is not authenticated",
                 None,
@@ -174,6 +181,7 @@ impl ServerHandler for TaskToolsServer {
             // MCP (2025-06-18 and later, "Error Handling"): an unknown tool is a protocol
             // error, -32602 invalid params, not a tool result.
             span.record("error.type", ErrorCode::INVALID_PARAMS.0.to_string());
+            failed(&span, "unknown tool");
             return Err(ErrorData::invalid_params(
                 format!("unknown tool '{name}'"),
                 None,
@@ -191,12 +199,26 @@ impl ServerHandler for TaskToolsServer {
         if let Err(e) = &outcome {
             // semconv (MCP): a result with `isError: true` is `error.type` = `tool_error`.
             span.record("error.type", "tool_error");
+            failed(&span, &e.to_string());
             if !e.is_recoverable() {
                 tracing::error!(parent: &span, error = %e, "MCP tool call failed");
             }
         }
+        if outcome.is_ok() {
+            span.record("status", "success");
+        }
         Ok(tool_result(outcome).into())
     }
+}
+
+/// The operation of a `tools/call` request (its log line, histogram series and summary row).
+const OPERATION: &str = "mcp_tools_call";
+
+/// Marks the `tools/call` span failed: `status` and `error` as on every timed operation.
+fn failed(span: &tracing::Span, error: &str) {
+    span.record("status", "error");
+    span.record("error", error);
+    span.record("otel.status_code", "ERROR");
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The `tools/call {tool}` server span: its name and attributes on both transports, and its
-//! place in the trace (a root on stdio, the HTTP request's child over HTTP). Each test acts
-//! for a user of its own, to find its spans in the process-wide capture.
+//! The `tools/call {tool}` server span: its name and attributes (with its operation and
+//! status, as on every timed span) on both transports, and its place in the trace (a root on
+//! stdio, the HTTP request's child over HTTP). Each test acts for a user of its own, to find
+//! its spans in the process-wide capture.
 
 #[path = "support/capture.rs"]
 mod capture;
@@ -78,9 +79,16 @@ async fn stdio_calls_are_server_spans_each_a_trace_of_its_own() {
     assert!(add.contains_key("mcp.protocol.version"), "{add:?}");
     assert!(!add.contains_key("error.type"), "{add:?}");
     assert!(!add.contains_key("mcp.session.id"), "no session on stdio");
+    assert_eq!(add["operation"], "mcp_tools_call");
+    assert_eq!(add["status"], "success");
+    assert!(!add.contains_key("error"), "{add:?}");
     let complete = &spans[1].fields;
     assert_eq!(complete["otel.name"], "tools/call complete_task");
     assert_eq!(complete["error.type"], "tool_error");
+    assert_eq!(complete["operation"], "mcp_tools_call");
+    assert_eq!(complete["status"], "error");
+    assert_eq!(complete["otel.status_code"], "ERROR");
+    assert!(complete["error"].contains("42"), "{complete:?}");
     assert_ne!(complete["jsonrpc.request.id"], add["jsonrpc.request.id"]);
 }
 
@@ -132,6 +140,13 @@ async fn http_calls_carry_the_session_and_are_children_of_the_request_span() {
     );
     assert!(!unknown.contains_key("gen_ai.tool.name"), "{unknown:?}");
     assert_eq!(unknown["error.type"], "-32602");
+    assert_eq!(unknown["status"], "error");
+    assert_eq!(
+        unknown["error"], "unknown tool",
+        "a client's name stays out"
+    );
+    assert_eq!(list.fields["operation"], "mcp_tools_call");
+    assert_eq!(list.fields["status"], "success");
 }
 
 /// A reqwest client. The workspace builds reqwest with rustls and no crypto provider of its
