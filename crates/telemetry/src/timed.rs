@@ -20,6 +20,7 @@ use todo_domain::{
 use todo_tools::{Tool, ToolContext, ToolDefinition, ToolError};
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// What a decorator knows besides the port it wraps.
 #[derive(Debug, Clone)]
@@ -592,7 +593,6 @@ impl ChatModel for Timed<dyn ChatModel> {
             gen_ai.provider.name = self.inner.provider(),
             gen_ai.request.model = model,
             gen_ai.response.model = Empty,
-            gen_ai.response.finish_reasons = Empty,
             gen_ai.usage.input_tokens = Empty,
             gen_ai.usage.output_tokens = Empty,
             gen_ai.conversation.id = %request.conversation_id,
@@ -614,8 +614,18 @@ impl ChatModel for Timed<dyn ChatModel> {
         let result = timed(span.clone(), self.inner.complete(request)).await;
         if let Ok(response) = &result {
             span.record("gen_ai.response.model", response.model.as_str());
-            let reasons = serde_json::to_string(&response.finish_reasons).unwrap_or_default();
-            span.record("gen_ai.response.finish_reasons", reasons.as_str());
+            // A string array in the semantic conventions: a tracing field can only carry it
+            // as text, so it goes to the OpenTelemetry span directly.
+            span.set_attribute(
+                crate::names::GEN_AI_RESPONSE_FINISH_REASONS,
+                opentelemetry::Value::Array(opentelemetry::Array::String(
+                    response
+                        .finish_reasons
+                        .iter()
+                        .map(|r| r.clone().into())
+                        .collect(),
+                )),
+            );
             if let Some(usage) = response.usage {
                 span.record(
                     "gen_ai.usage.input_tokens",

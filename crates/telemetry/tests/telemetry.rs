@@ -833,6 +833,15 @@ fn chat_is_one_consistent_trace(protocol: &str) {
         model.attributes.get("gen_ai.usage.output_tokens"),
         Some(&Attr::Int(7))
     );
+    // string[] in the conventions: an OTLP array of one string.
+    match model.attributes.get("gen_ai.response.finish_reasons") {
+        Some(Attr::Other(text)) => {
+            assert!(text.contains("ArrayValue("), "{text}");
+            assert_eq!(text.matches("StringValue(").count(), 1, "{text}");
+            assert!(text.contains(r#"StringValue("stop")"#), "{text}");
+        }
+        other => panic!("finish_reasons: {other:?}"),
+    }
     let insert = named(&spans, "INSERT task")[0];
     assert_eq!(insert.kind, "SPAN_KIND_CLIENT");
     assert_eq!(insert.str_attr("db.system.name"), Some("sqlite"));
