@@ -12,10 +12,10 @@ use crate::{
     Backend, DatabaseSettings, SeaConversationRepository, SeaTaskRepository, StorageError,
 };
 
-/// An idle pooled connection is pinged before use only past this idle time. sqlx already
-/// pings every connection when it is released, so pinging on every acquire too would add a
-/// round trip to each query for nothing; a connection idle this long may have been dropped
-/// by the server or a proxy, so that one is checked.
+/// An idle pooled connection is pinged before use only past this idle time. Pinging on every
+/// acquire would add a round trip to each query (sqlx also pings a connection released with
+/// work in flight, see vendor/README.md); a connection idle this long may have been dropped by
+/// the server or a proxy, so that one is checked.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// The connection pools to one database, and the repositories over them.
@@ -122,20 +122,42 @@ impl Database {
 
     /// Applies the migrations not applied yet; running it again changes nothing.
     ///
+    /// Two processes may migrate one database at once (a second replica, `migrate` while
+    /// `serve` starts). On PostgreSQL the run holds an advisory lock, on a connection of its
+    /// own, so the second one waits (up to [`MIGRATION_LOCK_WAIT`]) and then finds nothing
+    /// pending. A SQLite file belongs to one process.
+    ///
     /// # Errors
     /// [`StorageError::Unavailable`] when the database cannot be reached,
-    /// [`StorageError::Migration`] when a migration fails.
+    /// [`StorageError::Migration`] when a migration fails or the lock is not granted in time.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        let pending = Migrator::get_pending_migrations(&self.writer)
-            .await
-            .map_err(|e| StorageError::from_migration(&e, &self.url))?;
+        let lock = match self.backend {
+            Backend::Postgres => Some(
+                migration_lock(&self.url)
+                    .await
+                    .map_err(|e| StorageError::from_migration(&e, &self.url))?,
+            ),
+            Backend::Sqlite => None,
+        };
+        let result = self.apply_migrations().await;
+        if let Some(lock) = lock {
+            // Ending the session releases the lock as well; unlocking first does not wait
+            // for the close.
+            let _ = lock
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .await;
+            let _ = lock.close().await;
+        }
+        result.map_err(|e| StorageError::from_migration(&e, &self.url))
+    }
+
+    async fn apply_migrations(&self) -> Result<(), sea_orm::DbErr> {
+        let pending = Migrator::get_pending_migrations(&self.writer).await?;
         if pending.is_empty() {
             tracing::debug!("database schema up to date");
             return Ok(());
         }
-        Migrator::up(&self.writer, None)
-            .await
-            .map_err(|e| StorageError::from_migration(&e, &self.url))?;
+        Migrator::up(&self.writer, None).await?;
         tracing::info!(
             applied = pending.len(),
             backend = self.backend.as_str(),
@@ -179,6 +201,27 @@ impl std::fmt::Debug for Database {
             .field("url", &crate::redact_url(&self.url))
             .finish_non_exhaustive()
     }
+}
+
+/// The PostgreSQL advisory lock that migrations run under: "todomigr" as a big-endian i64.
+const MIGRATION_LOCK: i64 = 8_390_035_060_554_295_154;
+
+/// How long `migrate` waits for another process's migrations before it gives up.
+const MIGRATION_LOCK_WAIT: &str = "120s";
+
+/// A one-connection pool holding [`MIGRATION_LOCK`] for its session.
+async fn migration_lock(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let conn = sea_orm::Database::connect(options).await?;
+    conn.execute_unprepared(&format!("SET lock_timeout = '{MIGRATION_LOCK_WAIT}'"))
+        .await?;
+    conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .await?;
+    Ok(conn)
 }
 
 fn pool_options(settings: &DatabaseSettings) -> ConnectOptions {

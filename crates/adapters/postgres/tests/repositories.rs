@@ -535,6 +535,26 @@ async fn postgres_migrations_are_idempotent() {
     .await;
 }
 
+/// Two processes starting on the same fresh database (`migrate` while `serve` starts, two
+/// replicas): both migrate at once, both succeed, and the schema is there once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_migrations_wait_for_each_other() {
+    with_pg(|pg| async move {
+        let settings = pg.settings();
+        let connect = || async { Database::connect(&settings).await.expect("connect") };
+        let (a, b, c) = tokio::join!(connect(), connect(), connect());
+        let (ra, rb, rc) = tokio::join!(a.migrate(), b.migrate(), c.migrate());
+        ra.expect("first migration");
+        rb.expect("second migration");
+        rc.expect("third migration");
+        contracts(&a).await;
+        for db in [a, b, c] {
+            db.close().await;
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn postgres_reads_rows_written_by_plain_sql() {
     with_pg(|pg| async move {
