@@ -535,14 +535,14 @@ mod tests {
             .unwrap()
             + chrono::Duration::milliseconds(7);
         timestamp(&mut out, t);
-        // The same second again (cached part), then the next second and a leap second's
-        // extra nanoseconds, which chrono reports as 1000+ ms.
+        // The same second again (its cached part), then the next second.
         timestamp(&mut out, t + chrono::Duration::milliseconds(120));
         timestamp(&mut out, t + chrono::Duration::milliseconds(993));
         assert_eq!(
             out,
             "2026-11-28T10:15:30.007Z2026-11-28T10:15:30.127Z2026-11-28T10:15:31.000Z"
         );
+        // A leap second: chrono reports its extra nanoseconds as 1000+ ms.
         let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
             .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
             .expect("a leap second")
