@@ -215,7 +215,10 @@ impl ServerHandler for TaskToolsServer {
 const OPERATION: &str = "mcp_tools_call";
 
 /// Marks the `tools/call` span failed: `status` and `error` as on every timed operation.
+/// Entered while it records, so that a call refused before its tool ran (never entered
+/// otherwise) still has its trace and span ids on its log line.
 fn failed(span: &tracing::Span, error: &str) {
+    let _entered = span.enter();
     span.record("status", "error");
     span.record("error", error);
     span.record("otel.status_code", "ERROR");

@@ -140,6 +140,11 @@ async fn http_calls_carry_the_session_and_are_children_of_the_request_span() {
     );
     assert!(!unknown.contains_key("gen_ai.tool.name"), "{unknown:?}");
     assert_eq!(unknown["error.type"], "-32602");
+    assert!(
+        spans.iter().all(|s| s.entered),
+        "every call's span is entered, the refused one too, so that its log line carries \
+         its trace and span ids: {spans:#?}"
+    );
     assert_eq!(unknown["status"], "error");
     assert_eq!(
         unknown["error"], "unknown tool",

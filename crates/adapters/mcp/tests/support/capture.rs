@@ -14,6 +14,9 @@ pub struct Captured {
     pub name: String,
     pub parent: Option<String>,
     pub fields: BTreeMap<String, String>,
+    /// Entered at least once: the telemetry layers take a span's trace and span ids, which
+    /// its log line carries, when it is first entered.
+    pub entered: bool,
 }
 
 #[derive(Clone, Default)]
@@ -48,6 +51,13 @@ where
         let mut all = self.0.lock().expect("not poisoned");
         span.extensions_mut().insert(Index(all.len()));
         all.push(captured);
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let span = ctx.span(id).expect("a live span");
+        if let Some(Index(i)) = span.extensions().get::<Index>() {
+            self.0.lock().expect("not poisoned")[*i].entered = true;
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
