@@ -23,10 +23,13 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::{Dispatch, Metadata};
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::{FilterExt as _, filter_fn};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::filter::{FilterExt as _, LevelFilter, filter_fn};
+use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{Layer as _, Registry};
 
 pub use layer::LogFormat;
@@ -63,6 +66,77 @@ pub fn parse_filter(filter: &str) -> Result<EnvFilter, String> {
         .map_err(|e| format!("cannot parse '{filter}': {e}"))
 }
 
+/// The log filter as the layers use it: [`parse_filter`]'s [`EnvFilter`], told to skip its span
+/// callbacks when no directive names a span or a field (nothing in `[…]`). Such a filter
+/// decides by target and level alone, but its callbacks still take a lock on every span's
+/// entry and exit, twice per span here (the log layer and the events of the trace).
+///
+/// # Errors
+/// As [`parse_filter`].
+fn log_filter(filter: &str) -> Result<LogFilter, String> {
+    Ok(LogFilter {
+        inner: parse_filter(filter)?,
+        spans: filter.contains('['),
+    })
+}
+
+struct LogFilter {
+    inner: EnvFilter,
+    /// Some directive names a span or a field: the span callbacks matter.
+    spans: bool,
+}
+
+impl<S> Filter<S> for LogFilter
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn enabled(&self, meta: &Metadata<'_>, cx: &Context<'_, S>) -> bool {
+        Filter::<S>::enabled(&self.inner, meta, cx)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        Filter::<S>::callsite_enabled(&self.inner, meta)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Filter::<S>::max_level_hint(&self.inner)
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, cx: &Context<'_, S>) -> bool {
+        Filter::<S>::event_enabled(&self.inner, event, cx)
+    }
+
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if self.spans {
+            Filter::<S>::on_new_span(&self.inner, attrs, id, ctx);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if self.spans {
+            Filter::<S>::on_record(&self.inner, id, values, ctx);
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        if self.spans {
+            Filter::<S>::on_enter(&self.inner, id, ctx);
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        if self.spans {
+            Filter::<S>::on_exit(&self.inner, id, ctx);
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if self.spans {
+            Filter::<S>::on_close(&self.inner, id, ctx);
+        }
+    }
+}
+
 /// Everything the telemetry needs to start.
 #[derive(Debug, Clone)]
 pub struct TelemetrySettings {
@@ -94,7 +168,7 @@ impl Telemetry {
     where
         W: Write + Send + 'static,
     {
-        let filter = parse_filter(&settings.filter)?;
+        let filter = log_filter(&settings.filter)?;
         let metrics = Arc::new(Metrics::new(Summary::new(
             settings.summary_window,
             settings.summary_max_samples,
@@ -129,7 +203,7 @@ impl Telemetry {
         // call only so that it exists: see `timed_db`). Events still reach the trace (as span
         // events) as far as the log filter lets them.
         let trace_filter = filter_fn(layer::is_traced_span)
-            .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(parse_filter(&settings.filter)?));
+            .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(log_filter(&settings.filter)?));
         let subscriber = Registry::default()
             .with(
                 tracing_opentelemetry::layer()
@@ -194,6 +268,33 @@ impl Telemetry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log filter skips its span callbacks only when no directive needs them: a span
+    /// directive still applies inside its span.
+    #[test]
+    fn span_directives_still_apply_inside_their_span() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        struct Count(Arc<AtomicUsize>);
+        impl<S: Subscriber> tracing_subscriber::Layer<S> for Count {
+            fn on_event(&self, _: &Event<'_>, _: Context<'_, S>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        for (directives, spans, expected) in [("info", false, 1), ("info,[special]=debug", true, 2)]
+        {
+            let filter = log_filter(directives).expect("filter");
+            assert_eq!(filter.spans, spans);
+            let count = Arc::new(AtomicUsize::new(0));
+            let subscriber = Registry::default().with(Count(count.clone()).with_filter(filter));
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::debug!("outside");
+                tracing::info_span!("special").in_scope(|| tracing::debug!("inside"));
+                tracing::info!("at info");
+            });
+            assert_eq!(count.load(Ordering::SeqCst), expected, "{directives}");
+        }
+    }
 
     #[test]
     fn filters_parse_and_quiet_sqlx() {
