@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use todo_agent::{ChatMessage, ChatRequest};
 use todo_domain::testing::InMemoryTaskRepository;
 use todo_domain::{ConversationId, NewTask, TaskId, TaskRepository, TaskTitle, UserId};
@@ -87,12 +87,15 @@ fn telemetry() -> Telemetry {
     Telemetry::init(&settings, std::io::sink()).expect("telemetry")
 }
 
-fn benches(c: &mut Criterion) {
-    let telemetry = telemetry();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
+/// One task in the in-memory repository, and that repository bare and timed.
+struct Fixture {
+    user: UserId,
+    id: TaskId,
+    inner: Arc<dyn TaskRepository>,
+    timed: Arc<dyn TaskRepository>,
+}
+
+fn fixture(rt: &tokio::runtime::Runtime) -> Fixture {
     let user = UserId::parse("alice").expect("user");
     let inner: Arc<dyn TaskRepository> = Arc::new(InMemoryTaskRepository::new());
     let task = rt
@@ -104,9 +107,32 @@ fn benches(c: &mut Criterion) {
             },
         ))
         .expect("insert");
-    let id: TaskId = task.id;
     let timed: Arc<dyn TaskRepository> =
         Arc::new(Timed::new(inner.clone(), TimedOptions::default()));
+    Fixture {
+        user,
+        id: task.id,
+        inner,
+        timed,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+}
+
+fn benches(c: &mut Criterion) {
+    let telemetry = telemetry();
+    let rt = runtime();
+    let Fixture {
+        user,
+        id,
+        inner,
+        timed,
+    } = fixture(&rt);
 
     let mut group = c.benchmark_group("decorator");
     group.bench_function("bare", |b| {
@@ -158,4 +184,38 @@ fn benches(c: &mut Criterion) {
 }
 
 criterion_group!(name = group; config = Criterion::default().measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1)); targets = benches);
-criterion_main!(group);
+/// `DECORATOR_CALLS=<bare|timed>:<n>` makes `n` calls and exits, everything else as in the
+/// benchmark (telemetry set up, spans exported and shut down): run under
+/// `valgrind --tool=callgrind` by `bench/decorator_instructions.sh`, which takes the
+/// difference of two call counts to get the instructions of one call, on every thread
+/// (the export thread's encoding and the log writer's included), whatever the machine is
+/// doing meanwhile.
+fn count_calls(spec: &str) {
+    let (kind, n) = spec
+        .split_once(':')
+        .and_then(|(k, n)| Some((k, n.parse::<u64>().ok()?)))
+        .expect("DECORATOR_CALLS=<bare|timed>:<n>");
+    let telemetry = telemetry();
+    let rt = runtime();
+    let f = fixture(&rt);
+    let port = match kind {
+        "bare" => &f.inner,
+        "timed" => &f.timed,
+        other => panic!("DECORATOR_CALLS: unknown kind {other}"),
+    };
+    rt.block_on(async {
+        for _ in 0..n {
+            std::hint::black_box(port.get_task(&f.user, f.id).await.expect("task"));
+        }
+    });
+    telemetry.shutdown(Duration::from_secs(30));
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("DECORATOR_CALLS") {
+        count_calls(&spec);
+        return;
+    }
+    group();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -19,54 +19,92 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::metrics::{Metrics, round_ms};
 use crate::names;
 
-/// What the layers keep about a timed span.
+/// A string field the layers keep (see [`SpanRecord`]).
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Operation,
+    UserId,
+    Status,
+    Error,
+    ErrorType,
+    DbSystem,
+    DbOperation,
+    DbCollection,
+    GenAiOperation,
+    GenAiProvider,
+    GenAiRequestModel,
+    HttpMethod,
+    HttpRoute,
+}
+
+const SLOTS: usize = Slot::HttpRoute as usize + 1;
+
+/// What the layers keep about a timed span. Every string field goes into one buffer (a span
+/// has about six: one allocation instead of six); `slots` says where each one is.
 #[derive(Debug, Default)]
 pub(crate) struct SpanRecord {
     start: Option<Instant>,
     http: bool,
-    operation: Option<String>,
-    user_id: Option<String>,
-    status: Option<String>,
-    error: Option<String>,
-    error_type: Option<String>,
-    db_system: Option<String>,
-    db_operation: Option<String>,
-    db_collection: Option<String>,
-    gen_ai_operation: Option<String>,
-    gen_ai_provider: Option<String>,
-    gen_ai_request_model: Option<String>,
+    text: String,
+    slots: [Option<(u32, u32)>; SLOTS],
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
-    http_method: Option<String>,
-    http_route: Option<String>,
     http_status: Option<i64>,
-    /// Lowercase hex trace id and span id, once the span was first entered.
-    ids: Option<(String, String)>,
+    /// The trace id and span id, once the span was first entered (`Some(None)`: it has none,
+    /// as when tracing is off).
+    ids: Option<Option<([u8; 16], [u8; 8])>>,
     /// When the span was last exited: the operation's end, as the exported span's (the work
     /// done between then and the close, the exporter's included, is not the operation's).
     last_exit: Option<Instant>,
     duration: Option<Duration>,
 }
 
+impl SpanRecord {
+    fn get(&self, slot: Slot) -> Option<&str> {
+        let (start, end) = self.slots[slot as usize]?;
+        self.text.get(start as usize..end as usize)
+    }
+
+    /// Keeps `value` for `slot`; a value recorded again replaces the old one (whose bytes
+    /// stay in the buffer, unused: a field is recorded at most a few times).
+    fn set(&mut self, slot: Slot, value: &str) {
+        if self.text.capacity() == 0 {
+            self.text.reserve(128);
+        }
+        let (Ok(start), Ok(end)) = (
+            u32::try_from(self.text.len()),
+            u32::try_from(self.text.len() + value.len()),
+        ) else {
+            return;
+        };
+        self.text.push_str(value);
+        self.slots[slot as usize] = Some((start, end));
+    }
+
+    fn ids(&self) -> Option<([u8; 16], [u8; 8])> {
+        self.ids.flatten()
+    }
+}
+
 impl Visit for SpanRecord {
     fn record_str(&mut self, field: &Field, value: &str) {
         let slot = match field.name() {
-            names::OPERATION => &mut self.operation,
-            names::USER_ID => &mut self.user_id,
-            names::STATUS => &mut self.status,
-            names::ERROR => &mut self.error,
-            names::ERROR_TYPE => &mut self.error_type,
-            names::DB_SYSTEM_NAME => &mut self.db_system,
-            names::DB_OPERATION_NAME => &mut self.db_operation,
-            names::DB_COLLECTION_NAME => &mut self.db_collection,
-            names::GEN_AI_OPERATION_NAME => &mut self.gen_ai_operation,
-            names::GEN_AI_PROVIDER_NAME => &mut self.gen_ai_provider,
-            names::GEN_AI_REQUEST_MODEL => &mut self.gen_ai_request_model,
-            names::HTTP_REQUEST_METHOD => &mut self.http_method,
-            names::HTTP_ROUTE => &mut self.http_route,
+            names::OPERATION => Slot::Operation,
+            names::USER_ID => Slot::UserId,
+            names::STATUS => Slot::Status,
+            names::ERROR => Slot::Error,
+            names::ERROR_TYPE => Slot::ErrorType,
+            names::DB_SYSTEM_NAME => Slot::DbSystem,
+            names::DB_OPERATION_NAME => Slot::DbOperation,
+            names::DB_COLLECTION_NAME => Slot::DbCollection,
+            names::GEN_AI_OPERATION_NAME => Slot::GenAiOperation,
+            names::GEN_AI_PROVIDER_NAME => Slot::GenAiProvider,
+            names::GEN_AI_REQUEST_MODEL => Slot::GenAiRequestModel,
+            names::HTTP_REQUEST_METHOD => Slot::HttpMethod,
+            names::HTTP_ROUTE => Slot::HttpRoute,
             _ => return,
         };
-        *slot = Some(value.to_owned());
+        self.set(slot, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -180,10 +218,10 @@ where
                     let span = cx.span();
                     let sc = span.span_context();
                     sc.is_valid()
-                        .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
+                        .then(|| (sc.trace_id().to_bytes(), sc.span_id().to_bytes()))
                 });
         if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
-            record.ids = Some(ids.unwrap_or_default());
+            record.ids = Some(ids);
         }
     }
 
@@ -208,19 +246,22 @@ where
         record.duration = Some(duration);
         let secs = duration.as_secs_f64();
         let m = &self.metrics;
-        if let Some(op) = &record.operation {
-            let status = record.status.as_deref().unwrap_or("success");
+        let record = &*record;
+        if let Some(op) = record.get(Slot::Operation) {
+            let status = record.get(Slot::Status).unwrap_or("success");
             m.operation.observe(&[op, status], secs);
             m.summary.record(op, duration, status == "error");
         }
-        let error_type = record.error_type.as_deref().unwrap_or("");
-        if let (Some(system), Some(operation)) = (&record.db_system, &record.db_operation) {
-            let collection = record.db_collection.as_deref().unwrap_or("");
+        let error_type = record.get(Slot::ErrorType).unwrap_or("");
+        if let (Some(system), Some(operation)) =
+            (record.get(Slot::DbSystem), record.get(Slot::DbOperation))
+        {
+            let collection = record.get(Slot::DbCollection).unwrap_or("");
             m.db.observe(&[system, operation, collection, error_type], secs);
         }
-        if record.gen_ai_operation.as_deref() == Some(names::OP_CHAT) {
-            let provider = record.gen_ai_provider.as_deref().unwrap_or("");
-            let model = record.gen_ai_request_model.as_deref().unwrap_or("");
+        if record.get(Slot::GenAiOperation) == Some(names::OP_CHAT) {
+            let provider = record.get(Slot::GenAiProvider).unwrap_or("");
+            let model = record.get(Slot::GenAiRequestModel).unwrap_or("");
             m.gen_ai
                 .observe(&[names::OP_CHAT, provider, model, error_type], secs);
             for (tokens, kind) in [
@@ -238,8 +279,8 @@ where
             }
         }
         if record.http {
-            let method = record.http_method.as_deref().unwrap_or("_OTHER");
-            let route = record.http_route.as_deref().unwrap_or("");
+            let method = record.get(Slot::HttpMethod).unwrap_or("_OTHER");
+            let route = record.get(Slot::HttpRoute).unwrap_or("");
             let status = record
                 .http_status
                 .map(|s| s.to_string())
@@ -281,7 +322,7 @@ struct Line {
 impl Line {
     fn new(format: LogFormat, level: &str, logger: &str, message: &str) -> Self {
         let mut line = Self {
-            buf: String::with_capacity(256),
+            buf: String::with_capacity(512),
             json: format == LogFormat::Json,
             first: true,
         };
@@ -323,6 +364,37 @@ impl Line {
         }
     }
 
+    /// A finite number, written as the shortest text that reads back as it.
+    fn number(&mut self, key: &str, value: f64) {
+        self.key(key);
+        if value.is_finite() {
+            self.buf.push_str(ryu::Buffer::new().format_finite(value));
+        } else {
+            self.buf.push_str("null");
+        }
+    }
+
+    /// Bytes as a lowercase hex string (trace and span ids: at most 16 bytes).
+    fn hex(&mut self, key: &str, bytes: &[u8]) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        self.key(key);
+        let mut text = [b'"'; 2 + 2 * 16];
+        let bytes = &bytes[..bytes.len().min(16)];
+        for (i, b) in bytes.iter().enumerate() {
+            text[1 + 2 * i] = DIGITS[usize::from(b >> 4)];
+            text[2 + 2 * i] = DIGITS[usize::from(b & 0xf)];
+        }
+        let quoted = &text[..2 + 2 * bytes.len()];
+        let text = if self.json {
+            quoted
+        } else {
+            &quoted[1..quoted.len() - 1]
+        };
+        // Only ASCII digits, letters and quotes were written.
+        self.buf
+            .push_str(std::str::from_utf8(text).unwrap_or_default());
+    }
+
     fn raw(&mut self, key: &str, value: fmt::Arguments<'_>) {
         self.key(key);
         let _ = self.buf.write_fmt(value);
@@ -355,14 +427,49 @@ fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
         }
         out.push_str(text);
     });
-    let _ = write!(out, ".{:03}Z", now.timestamp_subsec_millis().min(999));
+    let ms = now.timestamp_subsec_millis().min(999);
+    for digit in [
+        b'.',
+        digit(ms / 100),
+        digit(ms / 10 % 10),
+        digit(ms % 10),
+        b'Z',
+    ] {
+        out.push(char::from(digit));
+    }
 }
 
-/// Appends `s` as a JSON string: runs that need no escape are copied whole.
+fn digit(n: u32) -> u8 {
+    b'0' + u8::try_from(n % 10).unwrap_or(0)
+}
+
+/// Whether any of the 8 bytes in `chunk` needs an escape in a JSON string: a control
+/// character (below 0x20), `"` or `\`. Exact (no false positives or negatives): bytes of 0x80
+/// and above never count.
+fn needs_escape(chunk: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
+    below(chunk, 0x20) != 0
+        || below(chunk ^ (ONES * u64::from(b'"')), 1) != 0
+        || below(chunk ^ (ONES * u64::from(b'\\')), 1) != 0
+}
+
+/// Appends `s` as a JSON string: the part before the first byte that needs an escape is found
+/// 8 bytes at a time, and runs that need no escape are copied whole.
 fn json_string(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
+    let mut clean = 0;
+    while let Some(chunk) = bytes.get(clean..clean + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if needs_escape(word) {
+            break;
+        }
+        clean += 8;
+    }
     let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         let escaped = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -470,11 +577,10 @@ where
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope {
                 let ext = span.extensions();
-                if let Some((trace, span_id)) = ext.get::<SpanRecord>().and_then(|r| r.ids.as_ref())
-                {
-                    if !trace.is_empty() {
-                        line.str("trace_id", trace);
-                        line.str("span_id", span_id);
+                if let Some(ids) = ext.get::<SpanRecord>().and_then(|r| r.ids) {
+                    if let Some((trace, span_id)) = ids {
+                        line.hex("trace_id", &trace);
+                        line.hex("span_id", &span_id);
                     }
                     break;
                 }
@@ -492,8 +598,10 @@ where
         let Some(record) = ext.get::<SpanRecord>() else {
             return;
         };
-        let Some(op) = &record.operation else { return };
-        let status = record.status.as_deref().unwrap_or("success");
+        let Some(op) = record.get(Slot::Operation) else {
+            return;
+        };
+        let status = record.get(Slot::Status).unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
         let logger = span
             .metadata()
@@ -502,17 +610,17 @@ where
         let mut line = Line::new(self.format, level, logger, "Performance metric");
         line.str("operation", op);
         let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
-        line.raw("duration_ms", format_args!("{ms}"));
+        line.number("duration_ms", ms);
         line.str("status", status);
-        if let Some(user) = &record.user_id {
+        if let Some(user) = record.get(Slot::UserId) {
             line.str("user_id", user);
         }
-        if let Some((trace, span_id)) = record.ids.as_ref().filter(|(t, _)| !t.is_empty()) {
-            line.str("trace_id", trace);
-            line.str("span_id", span_id);
+        if let Some((trace, span_id)) = record.ids() {
+            line.hex("trace_id", &trace);
+            line.hex("span_id", &span_id);
         }
         if status == "error" {
-            line.str("error", record.error.as_deref().unwrap_or("unknown error"));
+            line.str("error", record.get(Slot::Error).unwrap_or("unknown error"));
         }
         drop(ext);
         let _ = self
@@ -550,6 +658,62 @@ mod tests {
         out.clear();
         timestamp(&mut out, leap);
         assert_eq!(out, "2016-12-31T23:59:59.999Z");
+    }
+
+    /// The 8-byte scan agrees with a byte-by-byte check for every byte value at every
+    /// position, and long strings escape as serde_json reads them back.
+    #[test]
+    fn the_escape_scan_misses_nothing() {
+        for b in 0..=u8::MAX {
+            for pos in 0..8 {
+                let mut chunk = [b'a'; 8];
+                chunk[pos] = b;
+                let expected = b < 0x20 || b == b'"' || b == b'\\';
+                assert_eq!(
+                    needs_escape(u64::from_le_bytes(chunk)),
+                    expected,
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+        for text in [
+            "a plain line of more than eight bytes",
+            "eight b\"after the first chunk",
+            "héllo wörld, ünïcode across chunk boundaries\n",
+            "0123456789abcdef\u{1f}",
+            "\u{7f}\u{80}\u{ff}\u{fffd}€€€€€€€€\"",
+        ] {
+            let mut s = String::new();
+            json_string(&mut s, text);
+            let back: String = serde_json::from_str(&s).expect("valid JSON");
+            assert_eq!(back, text);
+            assert_eq!(s, serde_json::to_string(text).expect("json"), "{text}");
+        }
+    }
+
+    #[test]
+    fn span_records_keep_the_last_value_of_each_field() {
+        let mut record = SpanRecord::default();
+        assert_eq!(record.get(Slot::Status), None);
+        record.set(Slot::Operation, "db_get_task");
+        record.set(Slot::Status, "success");
+        record.set(Slot::Status, "error");
+        assert_eq!(record.get(Slot::Operation), Some("db_get_task"));
+        assert_eq!(record.get(Slot::Status), Some("error"));
+        assert_eq!(record.get(Slot::UserId), None);
+    }
+
+    #[test]
+    fn ids_and_numbers_are_written_as_the_contract_shows_them() {
+        let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
+        line.hex("trace_id", &[0x00, 0xab, 0x10, 0xff]);
+        line.number("duration_ms", 12.5);
+        line.number("zero", 0.0);
+        let text = line.finish();
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(v["trace_id"], "00ab10ff");
+        assert_eq!(v["duration_ms"], 12.5);
+        assert_eq!(v["zero"], 0.0);
     }
 
     #[test]

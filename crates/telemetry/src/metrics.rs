@@ -78,7 +78,7 @@ pub struct Family {
     labels: &'static [&'static str],
     bounds: &'static [f64],
     /// Per [`series_key`] of the label values: the values, and their histogram.
-    series: RwLock<HashMap<Box<str>, Series>>,
+    series: RwLock<HashMap<Box<str>, Series, foldhash::fast::RandomState>>,
 }
 
 impl Family {
@@ -93,7 +93,7 @@ impl Family {
             help,
             labels,
             bounds,
-            series: RwLock::new(HashMap::new()),
+            series: RwLock::new(HashMap::default()),
         }
     }
 
@@ -216,7 +216,7 @@ pub struct Summary {
     window: Duration,
     max_samples: usize,
     targets: Targets,
-    operations: RwLock<HashMap<String, Arc<Mutex<VecDeque<Sample>>>>>,
+    operations: RwLock<HashMap<String, Arc<Mutex<VecDeque<Sample>>>, foldhash::fast::RandomState>>,
 }
 
 /// One row of `/metrics/summary`.
@@ -257,7 +257,7 @@ impl Summary {
             window,
             max_samples: max_samples.max(1),
             targets,
-            operations: RwLock::new(HashMap::new()),
+            operations: RwLock::new(HashMap::default()),
         }
     }
 
