@@ -33,14 +33,17 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## bench: criterion micro-benchmarks, then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
+## bench: criterion micro-benchmarks, the decorator in instructions (callgrind), then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
 bench:
 	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1) \
 	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	@command -v pgbench >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null 2>&1) \
 	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-contrib >/dev/null)
+	@command -v valgrind >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null 2>&1) \
+	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	$(CARGO) bench --bench telemetry
-	bash bench/run.sh
+	set -o pipefail; bash bench/decorator_instructions.sh | tee target/decorator-instructions.txt
+	DECORATOR_INSTRUCTIONS=target/decorator-instructions.txt bash bench/run.sh
 
 ## openapi: print the OpenAPI document
 openapi:

@@ -8,6 +8,7 @@
 #   BENCH_BACKENDS ("sqlite postgres")  BENCH_SCENARIOS ("new reuse tasks")
 #   TEST_DATABASE_URL (admin URL for PostgreSQL, default postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_NO_BUILD=1 uses target/release/todo-chatbot as it is
+#   DECORATOR_INSTRUCTIONS: a file of bench/decorator_instructions.sh's output to include
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -160,6 +161,11 @@ DATE=$(date -u +%Y-%m-%d)
 OUT=bench/results/$DATE.md
 python3 bench/report.py "$ROWS" "${CEILING:-}" "${STATEMENTS:-}" "$WORK/statements" \
   "$DURATION" "$WARMUP" "$CONNS" >"$OUT"
+# The decorator's instruction count, when `make bench` measured it just before.
+if [ -n "${DECORATOR_INSTRUCTIONS:-}" ] && [ -s "$DECORATOR_INSTRUCTIONS" ]; then
+  { echo; echo "### One decorated call, in instructions (callgrind: \`bash bench/decorator_instructions.sh\`)"; echo
+    echo '```'; cat "$DECORATOR_INSTRUCTIONS"; echo '```'; } >>"$OUT"
+fi
 cat "$OUT"
 python3 - "$OUT" <<'PY'
 import re, sys

@@ -210,13 +210,16 @@ struct Sample {
     ms: f32,
 }
 
+/// One operation's samples, oldest first.
+type Ring = Arc<Mutex<VecDeque<Sample>>>;
+
 /// Exact durations of a recent window per operation.
 pub struct Summary {
     started: Instant,
     window: Duration,
     max_samples: usize,
     targets: Targets,
-    operations: RwLock<HashMap<String, Arc<Mutex<VecDeque<Sample>>>, foldhash::fast::RandomState>>,
+    operations: RwLock<HashMap<String, Ring, foldhash::fast::RandomState>>,
 }
 
 /// One row of `/metrics/summary`.
@@ -261,7 +264,7 @@ impl Summary {
         }
     }
 
-    fn ring(&self, op: &str) -> Arc<Mutex<VecDeque<Sample>>> {
+    fn ring(&self, op: &str) -> Ring {
         if let Some(r) = self
             .operations
             .read()
@@ -303,7 +306,7 @@ impl Summary {
     pub fn report(&self) -> SummaryReport {
         let now = tenths(self.started.elapsed());
         let oldest = now.saturating_sub(tenths(self.window));
-        let rings: Vec<(String, Arc<Mutex<VecDeque<Sample>>>)> = self
+        let rings: Vec<(String, Ring)> = self
             .operations
             .read()
             .unwrap_or_else(PoisonError::into_inner)

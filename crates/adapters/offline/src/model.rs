@@ -138,6 +138,28 @@ fn json_tokens(value: &serde_json::Value) -> u64 {
     counter.count
 }
 
+const WORD: u8 = 0;
+const SPACE: u8 = 1;
+const OTHER: u8 = 2;
+
+/// What [`TokenCounter::push`] makes of each ASCII character: a letter or digit, a space
+/// (`char::is_whitespace` for ASCII: space and \t \n \x0b \x0c \r), or anything else.
+const ASCII_CLASS: [u8; 128] = {
+    let mut table = [OTHER; 128];
+    let mut b = 0;
+    while b < 128 {
+        #[expect(clippy::cast_possible_truncation, reason = "b < 128")]
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = WORD;
+        } else if matches!(c, b' ' | b'\t'..=b'\r') {
+            table[b] = SPACE;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Counts tokens over text written in pieces, carrying "inside a word" across pieces.
 #[derive(Default)]
 struct TokenCounter {
@@ -174,14 +196,12 @@ impl TokenCounter {
         while i < bytes.len() {
             let b = bytes[i];
             if b.is_ascii() {
-                if b.is_ascii_alphanumeric() {
-                    self.count += u64::from(!self.in_word);
-                    self.in_word = true;
-                } else {
-                    self.in_word = false;
-                    // `char::is_whitespace` for ASCII: space and \t \n \x0b \x0c \r.
-                    self.count += u64::from(!matches!(b, b' ' | b'\t'..=b'\r'));
-                }
+                // Without a branch on the byte: a listing's tool result is tens of kilobytes
+                // of JSON, counted on every model round that sees it.
+                let class = ASCII_CLASS[usize::from(b)];
+                let word = class == WORD;
+                self.count += u64::from((word && !self.in_word) || class == OTHER);
+                self.in_word = word;
                 i += 1;
             } else {
                 let width = match b {
@@ -369,6 +389,31 @@ mod tests {
             fast.push_str(text);
             assert_eq!(fast.count, slow.count, "{text:?}");
             assert_eq!(fast.in_word, slow.in_word, "{text:?}");
+        }
+        // Every ASCII character after every other, from inside and outside a word.
+        for a in 0..128u8 {
+            for b in 0..128u8 {
+                let text: String = [char::from(a), char::from(b), char::from(a)]
+                    .iter()
+                    .collect();
+                for start_in_word in [false, true] {
+                    let mut slow = TokenCounter {
+                        count: 0,
+                        in_word: start_in_word,
+                    };
+                    text.chars().for_each(|c| slow.push(c));
+                    let mut fast = TokenCounter {
+                        count: 0,
+                        in_word: start_in_word,
+                    };
+                    fast.push_str(&text);
+                    assert_eq!(
+                        (fast.count, fast.in_word),
+                        (slow.count, slow.in_word),
+                        "{text:?}"
+                    );
+                }
+            }
         }
         let mut broken = TokenCounter::default();
         std::io::Write::write_all(&mut broken, b"ab\xffcd \xe2\x98").expect("write");
