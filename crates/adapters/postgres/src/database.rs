@@ -131,12 +131,28 @@ impl Database {
     /// [`StorageError::Unavailable`] when the database cannot be reached,
     /// [`StorageError::Migration`] when a migration fails or the lock is not granted in time.
     pub async fn migrate(&self) -> Result<(), StorageError> {
+        self.migrate_waiting(MIGRATION_LOCK_WAIT).await
+    }
+
+    /// [`migrate`](Self::migrate), waiting at most `wait` for another process's migrations
+    /// on PostgreSQL (whole milliseconds; at least one).
+    ///
+    /// # Errors
+    /// As [`migrate`](Self::migrate); [`StorageError::Migration`] saying so when another
+    /// process held the lock for all of `wait`.
+    pub async fn migrate_waiting(&self, wait: Duration) -> Result<(), StorageError> {
         let lock = match self.backend {
-            Backend::Postgres => Some(
-                migration_lock(&self.url)
-                    .await
-                    .map_err(|e| StorageError::from_migration(&e, &self.url))?,
-            ),
+            Backend::Postgres => Some(migration_lock(&self.url, wait).await.map_err(|e| {
+                if is_lock_timeout(&e) {
+                    StorageError::Migration(format!(
+                        "another process has been migrating this database for longer than \
+                         {} ms; try again when it is done",
+                        wait.as_millis()
+                    ))
+                } else {
+                    StorageError::from_migration(&e, &self.url)
+                }
+            })?),
             Backend::Sqlite => None,
         };
         let result = self.apply_migrations().await;
@@ -207,17 +223,31 @@ impl std::fmt::Debug for Database {
 const MIGRATION_LOCK: i64 = 8_390_035_060_554_295_154;
 
 /// How long `migrate` waits for another process's migrations before it gives up.
-const MIGRATION_LOCK_WAIT: &str = "120s";
+const MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(120);
 
-/// A one-connection pool holding [`MIGRATION_LOCK`] for its session.
-async fn migration_lock(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+/// Whether PostgreSQL gave up waiting for a lock (`lock_not_available`, after `lock_timeout`).
+fn is_lock_timeout(err: &sea_orm::DbErr) -> bool {
+    match err {
+        sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => match &**e {
+            sea_orm::sqlx::Error::Database(db) => db.code().as_deref() == Some("55P03"),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A one-connection pool holding [`MIGRATION_LOCK`] for its session, waiting at most `wait`
+/// for it.
+async fn migration_lock(url: &str, wait: Duration) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(1)
         .min_connections(1)
         .sqlx_logging(false);
     let conn = sea_orm::Database::connect(options).await?;
-    conn.execute_unprepared(&format!("SET lock_timeout = '{MIGRATION_LOCK_WAIT}'"))
+    let millis = wait.as_millis().max(1);
+    conn.execute_unprepared(&format!("SET lock_timeout = {millis}"))
         .await?;
     conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
         .await?;

@@ -555,6 +555,52 @@ async fn postgres_concurrent_migrations_wait_for_each_other() {
     .await;
 }
 
+/// A process that waits too long for another's migrations gives up with a message saying so,
+/// and migrates once the other is done.
+#[tokio::test]
+async fn postgres_migrations_give_up_on_a_lock_held_too_long() {
+    with_pg(|pg| async move {
+        let settings = pg.settings();
+        // Another process's migration: the same advisory lock ("todomigr" as a big-endian
+        // i64), held by a session of its own.
+        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let holder = sea_orm::Database::connect(options).await.expect("connect");
+        holder
+            .execute_unprepared("SELECT pg_advisory_lock(8390035060554295154)")
+            .await
+            .expect("lock");
+
+        let db = Database::connect(&settings).await.expect("connect");
+        let err = db
+            .migrate_waiting(Duration::from_millis(300))
+            .await
+            .expect_err("the lock is held");
+        match &err {
+            StorageError::Migration(message) => {
+                assert!(message.contains("another process"), "{message}");
+                assert!(message.contains("300 ms"), "{message}");
+            }
+            other => panic!("expected a migration error, got {other:?}"),
+        }
+        assert!(
+            !err.is_unavailable(),
+            "waiting longer is the caller's choice"
+        );
+
+        holder.close().await.expect("close");
+        db.migrate_waiting(Duration::from_millis(300))
+            .await
+            .expect("the lock is free");
+        contracts(&db).await;
+        db.close().await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn postgres_reads_rows_written_by_plain_sql() {
     with_pg(|pg| async move {
