@@ -242,6 +242,7 @@ fn one_chat_is_one_trace(protocol: &str) {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_SERVICE_NAME", "todo-chatbot-e2e"),
         ],
     );
     let token = token(dir.path(), "alice");
@@ -296,6 +297,18 @@ fn one_chat_is_one_trace(protocol: &str) {
     ]
     .into();
     assert_eq!(names, expected, "{protocol}");
+    if protocol != "grpc" {
+        // OTEL_SERVICE_NAME names the resource of every span (the fake gRPC collector shows
+        // no resource).
+        for s in &trace {
+            assert_eq!(
+                s.service_name.as_deref(),
+                Some("todo-chatbot-e2e"),
+                "{}",
+                s.name
+            );
+        }
+    }
 
     let by_id: BTreeMap<&str, &Span> = trace.iter().map(|s| (s.span_id.as_str(), *s)).collect();
     let one = |name: &str| -> &Span {

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry::Context;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Sampler, Span, SpanData, SpanExporter as _, SpanProcessor};
 
@@ -140,6 +141,8 @@ impl OtlpSettings {
 
 enum Message {
     Span(Box<SpanData>),
+    /// The provider's resource (`service.name`, …), which the exporter puts on every batch.
+    Resource(Box<Resource>),
     Flush(SyncSender<()>),
     Shutdown,
 }
@@ -227,6 +230,15 @@ impl SpanProcessor for CountingBatchProcessor {
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.stop(timeout)
     }
+
+    /// The provider hands its resource to its processors when it is built, before any span
+    /// exists; the exporter on the worker thread gets it before its first batch.
+    fn set_resource(&mut self, resource: &Resource) {
+        let _ = self
+            .control
+            .send(Message::Resource(Box::new(resource.clone())));
+        self.worker_thread.unpark();
+    }
 }
 
 fn build_exporter(settings: &OtlpSettings, endpoint: &str) -> Result<SpanExporter, String> {
@@ -272,19 +284,20 @@ fn run_worker(
         Protocol::Grpc => runtime.block_on(async { build_exporter(settings, &endpoint) }),
         Protocol::HttpProtobuf => build_exporter(settings, &endpoint),
     };
-    let exporter = match exporter {
+    let exporter = std::cell::RefCell::new(match exporter {
         Ok(e) => Some(e),
         Err(e) => {
             eprintln!("otlp-export: cannot build the exporter for {endpoint}: {e}");
             None
         }
-    };
+    });
     let export = |batch: Vec<SpanData>| {
         if batch.is_empty() {
             return;
         }
         let n = batch.len() as u64;
-        let ok = match (&exporter, settings.protocol) {
+        let exporter = exporter.borrow();
+        let ok = match (&*exporter, settings.protocol) {
             (None, _) => false,
             (Some(e), Protocol::Grpc) => runtime
                 .block_on(async {
@@ -327,10 +340,16 @@ fn run_worker(
                     _ => None,
                 }));
                 export(std::mem::take(&mut batch));
-                if let Some(e) = &exporter {
+                if let Some(e) = &*exporter.borrow() {
                     let _ = e.shutdown_with_timeout(settings.export_timeout);
                 }
                 return;
+            }
+            Ok(Message::Resource(resource)) => {
+                if let Some(e) = exporter.borrow_mut().as_mut() {
+                    e.set_resource(&resource);
+                }
+                continue;
             }
             _ => {}
         }

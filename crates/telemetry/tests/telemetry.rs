@@ -778,6 +778,18 @@ fn chat_is_one_consistent_trace(protocol: &str) {
         .collect();
     assert_eq!(trace.len(), spans.len(), "one chat, one trace: {spans:#?}");
     assert!(root.parent_span_id.is_empty(), "no server span in process");
+    if protocol != "grpc" {
+        // The resource names the service (OTEL_SERVICE_NAME, default `todo-chatbot`): it is
+        // what a trace viewer lists the spans under. The fake gRPC collector shows no resource.
+        for span in &spans {
+            assert_eq!(
+                span.service_name.as_deref(),
+                Some("todo-chatbot"),
+                "{}",
+                span.name
+            );
+        }
+    }
 
     // The tree: who is whose parent, as the calls nest.
     let parent_of = |name: &str| -> Vec<String> {

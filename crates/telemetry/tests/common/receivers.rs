@@ -45,6 +45,9 @@ pub struct Span {
     pub attributes: BTreeMap<String, Attr>,
     /// `STATUS_CODE_UNSET`, `STATUS_CODE_OK` or `STATUS_CODE_ERROR`.
     pub status_code: String,
+    /// The `service.name` of the span's resource; `None` where the receiver does not show
+    /// resources (the fake gRPC collector) or the resource has none.
+    pub service_name: Option<String>,
 }
 
 impl Span {
@@ -71,7 +74,10 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn from_proto(span: opentelemetry_proto::tonic::trace::v1::Span) -> Span {
+fn from_proto(
+    span: opentelemetry_proto::tonic::trace::v1::Span,
+    service_name: Option<String>,
+) -> Span {
     let attributes = span
         .attributes
         .iter()
@@ -100,6 +106,7 @@ fn from_proto(span: opentelemetry_proto::tonic::trace::v1::Span) -> Span {
         start_unix_nano: span.start_time_unix_nano,
         end_unix_nano: span.end_time_unix_nano,
         attributes,
+        service_name,
     }
 }
 
@@ -152,6 +159,7 @@ fn from_fake(span: fake_opentelemetry_collector::ExportedSpan) -> Span {
         kind: span.kind,
         start_unix_nano: span.start_time_unix_nano,
         end_unix_nano: span.end_time_unix_nano,
+        service_name: None,
     }
 }
 
@@ -230,12 +238,21 @@ impl Receiver {
                     .status(StatusCode::BAD_REQUEST)
                     .body("not an ExportTraceServiceRequest");
             };
-            let received = request
-                .resource_spans
-                .into_iter()
-                .flat_map(|rs| rs.scope_spans)
-                .flat_map(|ss| ss.spans)
-                .map(from_proto);
+            let received = request.resource_spans.into_iter().flat_map(|rs| {
+                let service_name = rs.resource.as_ref().and_then(|r| {
+                    r.attributes
+                        .iter()
+                        .find(|kv| kv.key == "service.name")
+                        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                            any_value::Value::StringValue(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                });
+                rs.scope_spans
+                    .into_iter()
+                    .flat_map(|ss| ss.spans)
+                    .map(move |span| from_proto(span, service_name.clone()))
+            });
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .extend(received);
