@@ -146,8 +146,7 @@ impl Database {
                 if is_lock_timeout(&e) {
                     StorageError::Migration(format!(
                         "another process has been migrating this database for longer than \
-                         {} ms; try again when it is done",
-                        wait.as_millis()
+                         {wait:?}; try again when it is done"
                     ))
                 } else {
                     StorageError::from_migration(&e, &self.url)
