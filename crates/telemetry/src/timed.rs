@@ -18,8 +18,8 @@ use todo_domain::{
     TaskRepository, TaskRepositoryError, TaskStatusFilter, UserId,
 };
 use todo_tools::{Tool, ToolContext, ToolDefinition, ToolError};
+use tracing::Span;
 use tracing::field::Empty;
-use tracing::{Instrument, Span};
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// What a decorator knows besides the port it wraps.
@@ -141,13 +141,61 @@ impl ErrorKind for ChatError {
     }
 }
 
+/// A future polled inside a span, as tracing's `Instrumented`, but for one thing: a future
+/// that has finished is dropped at once, inside its last poll, so that dropping the wrapper
+/// does not enter the span again. `Instrumented` enters its span to drop the inner future
+/// whatever its state: one more entry and exit per timed call, each a registry lookup in
+/// every layer, for a drop that does nothing. A future dropped before it finished (a cancelled
+/// request) is still dropped inside the span.
+struct InSpan<F> {
+    span: Span,
+    inner: Option<F>,
+}
+
+impl<F> InSpan<F> {
+    fn new(span: Span, inner: F) -> Self {
+        Self {
+            span,
+            inner: Some(inner),
+        }
+    }
+}
+
+impl<F: Future + Unpin> Future for InSpan<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        let inner = this
+            .inner
+            .as_mut()
+            .expect("an InSpan future polled after it completed");
+        let output = std::task::ready!(std::pin::Pin::new(inner).poll(cx));
+        this.inner = None;
+        std::task::Poll::Ready(output)
+    }
+}
+
+impl<F> Drop for InSpan<F> {
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            let _entered = self.span.enter();
+            self.inner = None;
+        }
+    }
+}
+
 /// Runs `fut` inside `span` and records its outcome there.
 async fn timed<T, E, F>(span: Span, fut: F) -> Result<T, E>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future<Output = Result<T, E>> + Unpin,
     E: Display + ErrorKind,
 {
-    let result = fut.instrument(span.clone()).await;
+    let result = InSpan::new(span.clone(), fut).await;
     match &result {
         Ok(_) => {
             span.record("status", "success");
@@ -170,12 +218,12 @@ where
 /// enter and leave on every poll).
 async fn timed_db<T, E, F>(db_system: &str, span: Span, fut: F) -> Result<T, E>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future<Output = Result<T, E>> + Unpin,
     E: Display + ErrorKind,
 {
     if db_system == crate::names::DB_SYSTEM_SQLITE {
         let driver = tracing::info_span!(parent: &span, crate::layer::DRIVER_SPAN);
-        timed(span, fut.instrument(driver)).await
+        timed(span, InSpan::new(driver, fut)).await
     } else {
         timed(span, fut).await
     }
@@ -703,6 +751,87 @@ impl Tool for Timed<dyn Tool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts span entries; remembers which span was current when a future was dropped.
+    #[derive(Clone, Default)]
+    struct Entries(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Entries {
+        fn on_enter(&self, _: &tracing::span::Id, _: tracing_subscriber::layer::Context<'_, S>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// A future that is pending `pending` times, then ready; on drop it notes the name of
+    /// the current span.
+    struct Probe {
+        pending: usize,
+        dropped_in: Arc<std::sync::Mutex<Option<String>>>,
+    }
+
+    impl Future for Probe {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.pending == 0 {
+                return std::task::Poll::Ready(());
+            }
+            self.pending -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            let name = Span::current().metadata().map(|m| m.name().to_owned());
+            *self.dropped_in.lock().expect("lock") = name;
+        }
+    }
+
+    #[test]
+    fn a_finished_future_is_dropped_inside_its_span_without_entering_it_again() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let entries = Entries::default();
+        let subscriber = tracing_subscriber::Registry::default().with(entries.clone());
+        let _default = tracing::subscriber::set_default(subscriber);
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+
+        // Pending twice, then ready: three polls, three entries, and the drop inside the last.
+        let dropped_in = Arc::new(std::sync::Mutex::new(None));
+        let mut fut = InSpan::new(
+            tracing::info_span!("outer"),
+            Probe {
+                pending: 2,
+                dropped_in: dropped_in.clone(),
+            },
+        );
+        while std::pin::Pin::new(&mut fut).poll(&mut cx).is_pending() {}
+        assert_eq!(dropped_in.lock().expect("lock").as_deref(), Some("outer"));
+        drop(fut);
+        assert_eq!(entries.0.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        // Dropped before it finished (a cancelled request): dropped inside the span all the same.
+        let dropped_in = Arc::new(std::sync::Mutex::new(None));
+        let mut fut = InSpan::new(
+            tracing::info_span!("cancelled"),
+            Probe {
+                pending: 5,
+                dropped_in: dropped_in.clone(),
+            },
+        );
+        assert!(std::pin::Pin::new(&mut fut).poll(&mut cx).is_pending());
+        assert_eq!(*dropped_in.lock().expect("lock"), None);
+        drop(fut);
+        assert_eq!(
+            dropped_in.lock().expect("lock").as_deref(),
+            Some("cancelled")
+        );
+        assert_eq!(entries.0.load(std::sync::atomic::Ordering::SeqCst), 5);
+    }
 
     #[test]
     fn truncation_respects_characters() {
