@@ -8,7 +8,6 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use opentelemetry::trace::TraceContextExt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -18,6 +17,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::metrics::{Metrics, round_ms};
 use crate::names;
+use crate::trace::OtelSpan;
 
 /// A string field the layers keep (see [`SpanRecord`]).
 #[derive(Debug, Clone, Copy)]
@@ -204,23 +204,13 @@ where
 
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let needs_ids = span
-            .extensions()
-            .get::<SpanRecord>()
-            .is_some_and(|r| r.ids.is_none());
-        if !needs_ids {
+        let mut ext = span.extensions_mut();
+        if ext.get_mut::<SpanRecord>().is_none_or(|r| r.ids.is_some()) {
             return;
         }
-        // The OpenTelemetry span starts here at the latest, after any `set_parent`.
-        let ids =
-            tracing::dispatcher::get_default(|d| tracing_opentelemetry::get_otel_context(id, d))
-                .and_then(|cx| {
-                    let span = cx.span();
-                    let sc = span.span_context();
-                    sc.is_valid()
-                        .then(|| (sc.trace_id().to_bytes(), sc.span_id().to_bytes()))
-                });
-        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+        // The ids are fixed from here on (a remote parent is set before the first entry).
+        let ids = ext.get_mut::<OtelSpan>().map(OtelSpan::ids);
+        if let Some(record) = ext.get_mut::<SpanRecord>() {
             record.ids = Some(ids);
         }
     }

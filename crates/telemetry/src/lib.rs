@@ -13,16 +13,16 @@ pub mod metrics;
 pub mod names;
 pub mod otlp;
 mod timed;
+pub mod trace;
 pub mod writer;
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::SpanProcessor as _;
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
@@ -154,7 +154,8 @@ pub struct TelemetrySettings {
 /// The running telemetry: metrics to expose, and what must be flushed at the end.
 pub struct Telemetry {
     metrics: Arc<Metrics>,
-    provider: SdkTracerProvider,
+    /// `None`: spans are not exported.
+    processor: Option<Arc<otlp::CountingBatchProcessor>>,
     log_guard: Option<writer::LineWriterGuard>,
 }
 
@@ -180,21 +181,22 @@ impl Telemetry {
         let counter = writer.clone();
         metrics.set_log_lines_dropped(move || counter.dropped());
 
-        let mut provider = SdkTracerProvider::builder()
-            .with_sampler(settings.otlp.sampler.build())
-            .with_resource(
-                Resource::builder()
-                    .with_service_name(settings.otlp.service_name.clone())
-                    .build(),
-            );
-        if settings.otlp.endpoint.is_some() {
-            let processor =
-                otlp::CountingBatchProcessor::start(&settings.otlp, metrics.spans_dropped.clone())
-                    .map_err(|e| format!("cannot start the span export thread: {e}"))?;
-            provider = provider.with_span_processor(processor);
-        }
-        let provider = provider.build();
-        let tracer = provider.tracer("todo-chatbot");
+        let processor = match settings.otlp.endpoint {
+            Some(_) => {
+                let mut processor = otlp::CountingBatchProcessor::start(
+                    &settings.otlp,
+                    metrics.spans_dropped.clone(),
+                )
+                .map_err(|e| format!("cannot start the span export thread: {e}"))?;
+                processor.set_resource(
+                    &Resource::builder()
+                        .with_service_name(settings.otlp.service_name.clone())
+                        .build(),
+                );
+                Some(Arc::new(processor))
+            }
+            None => None,
+        };
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
         // Dependencies open spans of their own (sea-orm's `begin`, `query_one`, …; hyper's and
@@ -206,14 +208,7 @@ impl Telemetry {
             .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(log_filter(&settings.filter)?));
         let subscriber = Registry::default()
             .with(
-                tracing_opentelemetry::layer()
-                    .with_tracer(tracer)
-                    .with_tracked_inactivity(false)
-                    // Nothing reads `opentelemetry::Context::current()`: parents come from the
-                    // tracing span tree, ids from `OpenTelemetrySpanExt::context`. Activation
-                    // would clone and attach an OpenTelemetry context on every poll of every
-                    // span.
-                    .with_context_activation(false)
+                trace::TraceLayer::new(processor.clone(), settings.otlp.sampler)
                     .with_filter(trace_filter),
             )
             .with(
@@ -225,7 +220,7 @@ impl Telemetry {
         Ok((
             Self {
                 metrics,
-                provider,
+                processor,
                 log_guard: Some(log_guard),
             },
             Dispatch::new(subscriber),
@@ -252,13 +247,17 @@ impl Telemetry {
 
     /// Exports what is queued now (tests; the export thread does it on its own schedule).
     pub fn flush(&self) {
-        let _ = self.provider.force_flush();
+        if let Some(processor) = &self.processor {
+            let _ = processor.force_flush();
+        }
     }
 
     /// Flushes spans (bounded by `timeout`) and the log buffer. Blocking: call it off the
     /// async worker threads.
     pub fn shutdown(mut self, timeout: Duration) {
-        if let Err(e) = self.provider.shutdown_with_timeout(timeout) {
+        if let Some(processor) = &self.processor
+            && let Err(e) = processor.shutdown_with_timeout(timeout)
+        {
             eprintln!("telemetry: span export did not finish within {timeout:?}: {e}");
         }
         drop(self.log_guard.take());

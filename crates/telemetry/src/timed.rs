@@ -20,7 +20,6 @@ use todo_domain::{
 use todo_tools::{Tool, ToolContext, ToolDefinition, ToolError};
 use tracing::Span;
 use tracing::field::Empty;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 /// What a decorator knows besides the port it wraps.
 #[derive(Debug, Clone)]
@@ -664,7 +663,8 @@ impl ChatModel for Timed<dyn ChatModel> {
             span.record("gen_ai.response.model", response.model.as_str());
             // A string array in the semantic conventions: a tracing field can only carry it
             // as text, so it goes to the OpenTelemetry span directly.
-            span.set_attribute(
+            crate::trace::set_attribute(
+                &span,
                 crate::names::GEN_AI_RESPONSE_FINISH_REASONS,
                 opentelemetry::Value::Array(opentelemetry::Array::String(
                     response

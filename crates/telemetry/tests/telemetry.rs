@@ -1059,3 +1059,97 @@ fn a_silent_collector_neither_slows_calls_nor_holds_shutdown() {
     }
     drop(silent);
 }
+
+/// `OTEL_TRACES_SAMPLER` decides what is exported, and a remote parent decides for its trace:
+/// under `parentbased_always_off` a root call is not exported (its log line still carries ids
+/// of its own), while a span continuing a sampled remote trace is, with the remote trace id
+/// and parent, its child under it, its events as span events, an ERROR event marking it as
+/// failed. A remote parent set after the span's ids were handed out is refused.
+#[test]
+fn the_sampler_and_a_remote_parent_decide_what_is_exported() {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    use todo_telemetry::trace::{set_remote_parent, trace_id};
+
+    let _serial = serial();
+    let receiver = Receiver::http();
+    let mut settings = exporting_to(&receiver, "http/protobuf");
+    settings.otlp.sampler = todo_telemetry::SamplerSpec::ParentBasedAlwaysOff;
+    let capture = Capture::default();
+    let (telemetry, dispatch) = Telemetry::build(&settings, capture.clone()).expect("telemetry");
+    let remote_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let remote_parent = "00f067aa0ba902b7";
+    let remote = SpanContext::new(
+        TraceId::from_hex(remote_trace).expect("trace id"),
+        SpanId::from_hex(remote_parent).expect("span id"),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::NONE,
+    );
+    {
+        let _installed = tracing::dispatcher::set_default(&dispatch);
+        let tasks = slow_tasks(Duration::ZERO);
+        runtime().block_on(async {
+            // A root call: not sampled.
+            tasks
+                .insert_task(&user(), new_task("unsampled"))
+                .await
+                .expect("insert");
+
+            let outer = tracing::info_span!(target: "todo_test", "outer", operation = "outer_op");
+            assert!(set_remote_parent(&outer, &remote));
+            assert_eq!(
+                trace_id(&outer).map(|t| t.to_string()).as_deref(),
+                Some(remote_trace)
+            );
+            assert!(
+                !set_remote_parent(&outer, &remote),
+                "the ids were handed out: the parent cannot change any more"
+            );
+            let inside = async {
+                tracing::warn!(target: "todo_test", "something odd");
+                tasks
+                    .insert_task(&user(), new_task("sampled"))
+                    .await
+                    .expect("insert");
+                tracing::error!(target: "todo_test", "it went wrong");
+            };
+            tracing::Instrument::instrument(inside, outer).await;
+        });
+    }
+    telemetry.flush();
+    let spans = receiver.wait_for(WAIT, |s| {
+        !named(s, "outer").is_empty() && !named(s, "INSERT task").is_empty()
+    });
+    telemetry.shutdown(Duration::from_secs(5));
+
+    let outer = named(&spans, "outer")[0];
+    assert_eq!(outer.trace_id, remote_trace, "{outer:#?}");
+    assert_eq!(outer.parent_span_id, remote_parent, "{outer:#?}");
+    assert_eq!(
+        outer.events,
+        ["something odd", "it went wrong"],
+        "{outer:#?}"
+    );
+    assert_eq!(outer.status_code, "STATUS_CODE_ERROR", "{outer:#?}");
+    assert_eq!(outer.str_attr("operation"), Some("outer_op"));
+    let inserts = named(&spans, "INSERT task");
+    assert_eq!(
+        inserts.len(),
+        1,
+        "only the sampled call is exported: {spans:#?}"
+    );
+    assert_eq!(inserts[0].trace_id, remote_trace);
+    assert_eq!(inserts[0].parent_span_id, outer.span_id);
+    assert_eq!(inserts[0].kind, "SPAN_KIND_CLIENT");
+
+    let lines = capture.metric_lines("db_insert_task");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let unsampled = &lines[0];
+    let trace = unsampled["trace_id"].as_str().expect("a trace id");
+    let span = unsampled["span_id"].as_str().expect("a span id");
+    assert_eq!((trace.len(), span.len()), (32, 16), "{unsampled}");
+    assert_ne!(trace, remote_trace);
+    assert!(spans.iter().all(|s| s.trace_id != trace), "{spans:#?}");
+    assert_eq!(lines[1]["trace_id"], remote_trace);
+    assert_eq!(lines[1]["span_id"], inserts[0].span_id.as_str());
+}

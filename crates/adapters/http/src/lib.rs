@@ -2,7 +2,9 @@
 //!
 //! poem + poem-openapi routes for CONTRACT.md §2, JWT authentication, per-user rate limiting,
 //! body checks and the one mapping from errors to statuses ([`error`]). Depends on the core
-//! crates and on poem; never on a storage or model adapter: it receives ports as `Arc<dyn …>`.
+//! crates, on poem, and on `todo-telemetry` for the server span's trace context (continuing a
+//! `traceparent`, reading the trace id); never on a storage or model adapter: it receives
+//! ports as `Arc<dyn …>`.
 
 pub mod auth;
 pub mod error;

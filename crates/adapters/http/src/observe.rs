@@ -8,7 +8,6 @@ use poem::Request;
 use poem::http::HeaderMap;
 use tracing::Span;
 use tracing::field::Empty;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// One row of `/metrics/summary`, as the metrics source reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,11 +91,8 @@ pub fn server_span(req: &Request) -> (Span, Option<String>) {
     }
     let parent =
         opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
-    let _ = span.set_parent(parent);
-    let context = span.context();
-    let span_ref = context.span();
-    let sc = span_ref.span_context();
-    let trace_id = sc.is_valid().then(|| sc.trace_id().to_string());
+    todo_telemetry::trace::set_remote_parent(&span, parent.span().span_context());
+    let trace_id = todo_telemetry::trace::trace_id(&span).map(|id| id.to_string());
     (span, trace_id)
 }
 

@@ -45,6 +45,12 @@ pub struct Span {
     pub attributes: BTreeMap<String, Attr>,
     /// `STATUS_CODE_UNSET`, `STATUS_CODE_OK` or `STATUS_CODE_ERROR`.
     pub status_code: String,
+    /// The span events' names, in order.
+    #[allow(
+        dead_code,
+        reason = "read by the telemetry crate's tests, not by the binary's"
+    )]
+    pub events: Vec<String>,
     /// The `service.name` of the span's resource; `None` where the receiver does not show
     /// resources (the fake gRPC collector) or the resource has none.
     pub service_name: Option<String>,
@@ -102,6 +108,7 @@ fn from_proto(
             .as_ref()
             .map_or("STATUS_CODE_UNSET", |s| s.code().as_str_name())
             .to_owned(),
+        events: span.events.iter().map(|e| e.name.clone()).collect(),
         name: span.name,
         start_unix_nano: span.start_time_unix_nano,
         end_unix_nano: span.end_time_unix_nano,
@@ -152,6 +159,7 @@ fn from_fake(span: fake_opentelemetry_collector::ExportedSpan) -> Span {
         status_code: span
             .status
             .map_or_else(|| "STATUS_CODE_UNSET".to_owned(), |s| s.code),
+        events: span.events.iter().map(|e| e.name.clone()).collect(),
         trace_id: span.trace_id,
         span_id: span.span_id,
         parent_span_id: span.parent_span_id,

@@ -1,0 +1,558 @@
+//! The OpenTelemetry side of the spans, without an SDK tracer in the way: [`TraceLayer`] keeps
+//! what a traced `tracing` span needs to become an OTLP span (its ids, decided once, its
+//! attributes as `KeyValue`s with the field names as static keys, its events) and hands a
+//! finished, sampled span's [`SpanData`] straight to the export queue when it closes.
+//!
+//! It replaces tracing-opentelemetry, which builds an SDK span for every tracing span through
+//! a `SpanBuilder`, an `Arc<Mutex<…>>` per span and an OpenTelemetry `Context` per parent,
+//! and runs the sampler through that `Context`: about 10,000 instructions per span on the
+//! calling thread (BENCHMARKS.md, "The decorator in instructions"). What it did that the
+//! service uses is here: `otel.name`, `otel.kind`, `otel.status_code` and
+//! `otel.status_description`; parents from the span tree; a remote parent from `traceparent`
+//! ([`set_remote_parent`]); the span's ids for the logs and the response ([`trace_id`]);
+//! attributes that a field cannot carry ([`set_attribute`]); events as span events, an ERROR
+//! event marking the span as failed; the end at the span's last exit; the standard samplers.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use opentelemetry::trace::{
+    Event as OtelEvent, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
+};
+use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
+use opentelemetry_sdk::trace::{
+    IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks, SpanProcessor as _,
+};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Registry;
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::otlp::{CountingBatchProcessor, SamplerSpec};
+
+/// The most attributes and events one span keeps, as the SDK's default span limits; what is
+/// over is counted in the exported span.
+const MAX_ATTRIBUTES: usize = 128;
+const MAX_EVENTS: usize = 128;
+
+/// Builds the OTLP span of every span it is enabled for (filter it to the traced spans and
+/// the events that should become span events).
+pub struct TraceLayer {
+    /// `None`: nothing is exported (ids are still given, for the logs).
+    processor: Option<Arc<CountingBatchProcessor>>,
+    sampler: SamplerSpec,
+    scope: InstrumentationScope,
+    ids: RandomIdGenerator,
+}
+
+impl TraceLayer {
+    pub(crate) fn new(
+        processor: Option<Arc<CountingBatchProcessor>>,
+        sampler: SamplerSpec,
+    ) -> Self {
+        Self {
+            processor,
+            sampler,
+            scope: InstrumentationScope::builder("todo-chatbot").build(),
+            ids: RandomIdGenerator::default(),
+        }
+    }
+
+    /// Whether a span with this parent and trace id is sampled.
+    fn sampled(&self, parent: Option<TraceFlags>, trace_id: TraceId) -> bool {
+        let ratio = |r: f64| {
+            // As the SDK's `TraceIdRatioBased`: the trace id's lower 63 bits against the ratio.
+            if r >= 1.0 {
+                return true;
+            }
+            let bytes = trace_id.to_bytes();
+            let low = u64::from_be_bytes([
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14],
+                bytes[15],
+            ]);
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss,
+                reason = "the SDK's own computation: a ratio in 0..1 times 2^63"
+            )]
+            let bound = (r.max(0.0) * (1u64 << 63) as f64) as u64;
+            (low >> 1) < bound
+        };
+        match (self.sampler, parent) {
+            (SamplerSpec::AlwaysOn, _) => true,
+            (SamplerSpec::AlwaysOff, _) => false,
+            (SamplerSpec::Ratio(r), _) => ratio(r),
+            (
+                SamplerSpec::ParentBasedAlwaysOn
+                | SamplerSpec::ParentBasedAlwaysOff
+                | SamplerSpec::ParentBasedRatio(_),
+                Some(flags),
+            ) => flags.is_sampled(),
+            (SamplerSpec::ParentBasedAlwaysOn, None) => true,
+            (SamplerSpec::ParentBasedAlwaysOff, None) => false,
+            (SamplerSpec::ParentBasedRatio(r), None) => ratio(r),
+        }
+    }
+
+    fn recording(&self, sampled: bool) -> bool {
+        sampled && self.processor.is_some()
+    }
+}
+
+/// What the layer keeps about a traced span.
+pub(crate) struct OtelSpan {
+    trace_id: TraceId,
+    span_id: SpanId,
+    flags: TraceFlags,
+    trace_state: TraceState,
+    /// `SpanId::INVALID` for a root span.
+    parent_span_id: SpanId,
+    parent_remote: bool,
+    /// The ids were handed out (to a child, a log line or a caller): a remote parent can no
+    /// longer be set.
+    seen: bool,
+    /// Attributes and events are kept: the span is exported if sampled (a root span is
+    /// recording until a remote parent says it is not sampled).
+    recording: bool,
+    name: Cow<'static, str>,
+    kind: SpanKind,
+    status: Status,
+    start: SystemTime,
+    end: Option<SystemTime>,
+    attributes: Vec<KeyValue>,
+    dropped_attributes: u32,
+    events: Vec<OtelEvent>,
+    dropped_events: u32,
+}
+
+impl OtelSpan {
+    /// The span's trace and span id, from now on fixed.
+    pub(crate) fn ids(&mut self) -> ([u8; 16], [u8; 8]) {
+        self.seen = true;
+        (self.trace_id.to_bytes(), self.span_id.to_bytes())
+    }
+
+    fn set(&mut self, kv: KeyValue) {
+        if let Some(old) = self.attributes.iter_mut().find(|old| old.key == kv.key) {
+            *old = kv;
+        } else if self.attributes.len() < MAX_ATTRIBUTES {
+            self.attributes.push(kv);
+        } else {
+            self.dropped_attributes += 1;
+        }
+    }
+}
+
+/// Reads a span's fields: the `otel.*` ones steer the span, the rest become attributes.
+struct SpanFields<'a> {
+    span: &'a mut OtelSpan,
+}
+
+impl SpanFields<'_> {
+    fn special(&mut self, name: &str, value: &str) -> bool {
+        match name {
+            "otel.name" => self.span.name = Cow::Owned(value.to_owned()),
+            "otel.kind" => {
+                self.span.kind = match value {
+                    "server" => SpanKind::Server,
+                    "client" => SpanKind::Client,
+                    "producer" => SpanKind::Producer,
+                    "consumer" => SpanKind::Consumer,
+                    _ => SpanKind::Internal,
+                };
+            }
+            "otel.status_code" => {
+                self.span.status = match value {
+                    "ERROR" | "error" => match &self.span.status {
+                        Status::Error { .. } => return true,
+                        _ => Status::error(""),
+                    },
+                    "OK" | "ok" => Status::Ok,
+                    _ => Status::Unset,
+                };
+            }
+            "otel.status_description" => {
+                self.span.status = Status::error(value.to_owned());
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl Visit for SpanFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !self.special(field.name(), value) && self.span.recording {
+            self.span.set(KeyValue::new(
+                Key::from_static_str(field.name()),
+                value.to_owned(),
+            ));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `%display` values arrive here; `otel.name` is one.
+        if field.name().starts_with("otel.") || self.span.recording {
+            self.record_str(field, &format!("{value:?}"));
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.span.recording {
+            self.span
+                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match i64::try_from(value) {
+            Ok(v) => self.record_i64(field, v),
+            Err(_) => self.record_str(field, &value.to_string()),
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if self.span.recording {
+            self.span
+                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.span.recording {
+            self.span
+                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+        }
+    }
+}
+
+/// Reads an event's fields into a span event: `message` names it.
+struct EventFields {
+    name: Option<String>,
+    attributes: Vec<KeyValue>,
+}
+
+impl Visit for EventFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.name = Some(value.to_owned());
+        } else {
+            self.attributes.push(KeyValue::new(
+                Key::from_static_str(field.name()),
+                value.to_owned(),
+            ));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.attributes
+            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match i64::try_from(value) {
+            Ok(v) => self.record_i64(field, v),
+            Err(_) => self.record_str(field, &value.to_string()),
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.attributes
+            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.attributes
+            .push(KeyValue::new(Key::from_static_str(field.name()), value));
+    }
+}
+
+impl<S> Layer<S> for TraceLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        // The nearest ancestor this layer traces (the tree skips the ones it filters out).
+        let parent = span.parent().and_then(|p| {
+            let mut ext = p.extensions_mut();
+            let parent = ext.get_mut::<OtelSpan>()?;
+            parent.seen = true;
+            Some((
+                parent.trace_id,
+                parent.span_id,
+                parent.flags,
+                parent.trace_state.clone(),
+            ))
+        });
+        let (trace_id, parent_span_id, flags, trace_state) = match parent {
+            Some((trace_id, span_id, flags, state)) => (trace_id, span_id, Some(flags), state),
+            None => (
+                self.ids.new_trace_id(),
+                SpanId::INVALID,
+                None,
+                TraceState::NONE,
+            ),
+        };
+        let sampled = self.sampled(flags, trace_id);
+        let mut otel = OtelSpan {
+            trace_id,
+            span_id: self.ids.new_span_id(),
+            flags: TraceFlags::default().with_sampled(sampled),
+            trace_state,
+            parent_span_id,
+            parent_remote: false,
+            seen: false,
+            // A root span keeps its attributes even when not sampled: a remote parent set
+            // before its first entry may still make it sampled.
+            recording: self.processor.is_some() && (sampled || parent_span_id == SpanId::INVALID),
+            name: Cow::Borrowed(attrs.metadata().name()),
+            kind: SpanKind::Internal,
+            status: Status::Unset,
+            start: SystemTime::now(),
+            end: None,
+            attributes: Vec::new(),
+            dropped_attributes: 0,
+            events: Vec::new(),
+            dropped_events: 0,
+        };
+        if otel.recording {
+            otel.attributes.reserve(attrs.fields().len());
+        }
+        attrs.record(&mut SpanFields { span: &mut otel });
+        span.extensions_mut().insert(otel);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(otel) = span.extensions_mut().get_mut::<OtelSpan>() {
+            values.record(&mut SpanFields { span: otel });
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(otel) = span.extensions_mut().get_mut::<OtelSpan>()
+            && otel.recording
+        {
+            otel.end = Some(SystemTime::now());
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        let mut ext = span.extensions_mut();
+        let Some(otel) = ext.get_mut::<OtelSpan>() else {
+            return;
+        };
+        if !otel.recording {
+            return;
+        }
+        let meta = event.metadata();
+        if *meta.level() == Level::ERROR && matches!(otel.status, Status::Unset) {
+            otel.status = Status::error("");
+        }
+        if otel.events.len() >= MAX_EVENTS {
+            otel.dropped_events += 1;
+            return;
+        }
+        let mut fields = EventFields {
+            name: None,
+            attributes: vec![
+                KeyValue::new(Key::from_static_str("level"), meta.level().as_str()),
+                KeyValue::new(Key::from_static_str("target"), meta.target()),
+            ],
+        };
+        event.record(&mut fields);
+        let name = fields.name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
+        otel.events.push(OtelEvent::new(
+            name,
+            SystemTime::now(),
+            fields.attributes,
+            0,
+        ));
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let Some(otel) = span.extensions_mut().remove::<OtelSpan>() else {
+            return;
+        };
+        let export = otel.recording && otel.flags.is_sampled();
+        let Some(processor) = self.processor.as_ref().filter(|_| export) else {
+            return;
+        };
+        let mut events = SpanEvents::default();
+        events.events = otel.events;
+        events.dropped_count = otel.dropped_events;
+        processor.on_end(SpanData {
+            span_context: SpanContext::new(
+                otel.trace_id,
+                otel.span_id,
+                otel.flags,
+                false,
+                otel.trace_state,
+            ),
+            parent_span_id: otel.parent_span_id,
+            parent_span_is_remote: otel.parent_remote,
+            span_kind: otel.kind,
+            name: otel.name,
+            start_time: otel.start,
+            end_time: otel.end.unwrap_or_else(SystemTime::now),
+            attributes: otel.attributes,
+            dropped_attributes_count: otel.dropped_attributes,
+            events,
+            links: SpanLinks::default(),
+            status: otel.status,
+            instrumentation_scope: self.scope.clone(),
+        });
+    }
+}
+
+/// Runs `f` on the trace layer and the `OtelSpan` of `span`, where the span is traced.
+fn with_otel<T>(
+    span: &tracing::Span,
+    f: impl FnOnce(&TraceLayer, &mut OtelSpan) -> T,
+) -> Option<T> {
+    span.with_subscriber(|(id, dispatch)| {
+        let layer = dispatch.downcast_ref::<TraceLayer>()?;
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let data = registry.span(id)?;
+        let mut ext = data.extensions_mut();
+        let otel = ext.get_mut::<OtelSpan>()?;
+        Some(f(layer, otel))
+    })
+    .flatten()
+}
+
+/// Continues the remote trace `parent` (from an incoming `traceparent`) in `span`, a root
+/// span whose ids nobody has seen yet: it takes the parent's trace id, and the sampler decides
+/// again with the parent's flags. Returns whether it did.
+pub fn set_remote_parent(span: &tracing::Span, parent: &SpanContext) -> bool {
+    if !parent.is_valid() {
+        return false;
+    }
+    with_otel(span, |layer, otel| {
+        if otel.seen || otel.parent_span_id != SpanId::INVALID {
+            return false;
+        }
+        let sampled = layer.sampled(Some(parent.trace_flags()), parent.trace_id());
+        otel.trace_id = parent.trace_id();
+        otel.parent_span_id = parent.span_id();
+        otel.parent_remote = true;
+        otel.trace_state = parent.trace_state().clone();
+        otel.flags = parent.trace_flags().with_sampled(sampled);
+        let recording = layer.recording(sampled);
+        if !recording {
+            otel.attributes.clear();
+            otel.events.clear();
+        }
+        otel.recording = recording;
+        true
+    })
+    .unwrap_or(false)
+}
+
+/// The trace id of `span` when it is traced; from now on fixed.
+#[must_use]
+pub fn trace_id(span: &tracing::Span) -> Option<TraceId> {
+    with_otel(span, |_, otel| {
+        otel.seen = true;
+        otel.trace_id
+    })
+}
+
+/// Sets an attribute that a `tracing` field cannot carry (an array) on `span`'s OTLP span.
+pub fn set_attribute(span: &tracing::Span, key: &'static str, value: Value) {
+    with_otel(span, |_, otel| {
+        if otel.recording {
+            otel.set(KeyValue::new(Key::from_static_str(key), value));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::SpanKind as Kind;
+    use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample as _};
+
+    /// The ratio samplers decide as the SDK's do, trace id by trace id.
+    #[test]
+    fn ratio_sampling_agrees_with_the_sdk() {
+        let ids = RandomIdGenerator::default();
+        for ratio in [0.0, 0.001, 0.25, 0.5, 0.9, 1.0] {
+            let layer = TraceLayer::new(None, SamplerSpec::Ratio(ratio));
+            let sdk = Sampler::TraceIdRatioBased(ratio);
+            let mut sampled = 0;
+            for _ in 0..2000 {
+                let trace_id = ids.new_trace_id();
+                let ours = layer.sampled(None, trace_id);
+                let theirs = sdk
+                    .should_sample(None, trace_id, "s", &Kind::Internal, &[], &[])
+                    .decision
+                    == SamplingDecision::RecordAndSample;
+                assert_eq!(ours, theirs, "ratio {ratio}, {trace_id}");
+                sampled += usize::from(ours);
+            }
+            if ratio == 0.0 {
+                assert_eq!(sampled, 0);
+            } else if ratio == 1.0 {
+                assert_eq!(sampled, 2000);
+            }
+        }
+    }
+
+    /// Parent-based samplers follow the parent's flag and use their root sampler without one.
+    #[test]
+    fn parent_based_samplers_follow_the_parent() {
+        let trace_id = TraceId::from_bytes([7; 16]);
+        for (spec, root) in [
+            (SamplerSpec::ParentBasedAlwaysOn, true),
+            (SamplerSpec::ParentBasedAlwaysOff, false),
+            (SamplerSpec::ParentBasedRatio(0.0), false),
+            (SamplerSpec::ParentBasedRatio(1.0), true),
+        ] {
+            let layer = TraceLayer::new(None, spec);
+            assert_eq!(layer.sampled(None, trace_id), root, "{spec:?}");
+            assert!(
+                layer.sampled(Some(TraceFlags::SAMPLED), trace_id),
+                "{spec:?}"
+            );
+            assert!(
+                !layer.sampled(Some(TraceFlags::NOT_SAMPLED), trace_id),
+                "{spec:?}"
+            );
+        }
+        let on = TraceLayer::new(None, SamplerSpec::AlwaysOn);
+        assert!(on.sampled(Some(TraceFlags::NOT_SAMPLED), trace_id));
+        let off = TraceLayer::new(None, SamplerSpec::AlwaysOff);
+        assert!(!off.sampled(Some(TraceFlags::SAMPLED), trace_id));
+    }
+
+    /// Without the layer installed, the functions on a span do nothing and say so.
+    #[test]
+    fn span_functions_need_the_layer() {
+        let span = tracing::info_span!("alone");
+        assert_eq!(trace_id(&span), None);
+        let parent = SpanContext::new(
+            TraceId::from_bytes([1; 16]),
+            SpanId::from_bytes([2; 8]),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::NONE,
+        );
+        assert!(!set_remote_parent(&span, &parent));
+    }
+}
