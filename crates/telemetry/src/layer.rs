@@ -448,6 +448,7 @@ fn needs_escape(chunk: u64) -> bool {
 /// Appends `s` as a JSON string: the part before the first byte that needs an escape is found
 /// 8 bytes at a time, and runs that need no escape are copied whole.
 fn json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut clean = 0;
@@ -457,6 +458,18 @@ fn json_string(out: &mut String, s: &str) {
             break;
         }
         clean += 8;
+    }
+    // Fewer than 8 bytes left (most keys and values are short): one more test, padded with
+    // spaces, which need no escape.
+    let rest = &bytes[clean..];
+    if rest.len() < 8 {
+        let mut chunk = [b' '; 8];
+        chunk[..rest.len()].copy_from_slice(rest);
+        if !needs_escape(u64::from_le_bytes(chunk)) {
+            out.push_str(s);
+            out.push('"');
+            return;
+        }
     }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate().skip(clean) {
@@ -672,6 +685,14 @@ mod tests {
             "héllo wörld, ünïcode across chunk boundaries\n",
             "0123456789abcdef\u{1f}",
             "\u{7f}\u{80}\u{ff}\u{fffd}€€€€€€€€\"",
+            // Shorter than one chunk, and a short tail after one.
+            "",
+            "plain",
+            "a\"b",
+            "\u{1}",
+            "é\\",
+            "12345678\n",
+            "12345678é\t",
         ] {
             let mut s = String::new();
             json_string(&mut s, text);

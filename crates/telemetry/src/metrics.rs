@@ -162,7 +162,8 @@ type Series = (Box<[String]>, Arc<Histogram>);
 fn series_key(out: &mut String, values: &[&str]) {
     out.clear();
     for v in values {
-        let _ = write!(out, "{}:", v.len());
+        out.push_str(itoa::Buffer::new().format(v.len()));
+        out.push(':');
         out.push_str(v);
     }
 }

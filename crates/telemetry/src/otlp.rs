@@ -1,7 +1,9 @@
 //! Span export over OTLP (gRPC or HTTP/protobuf) from the standard `OTEL_*` variables, through
 //! a bounded batch processor of our own: a request only ever does a non-blocking `try_send`,
 //! the export runs on a dedicated thread, and every span that does not make it out (queue
-//! full, export failed or timed out, left at shutdown) is counted.
+//! full, export failed or timed out, left at shutdown) is counted. A request hands over the
+//! span as [`crate::trace`] recorded it; the conversion to the exporter's `SpanData` (an owned
+//! `KeyValue` per attribute) happens on the export thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -9,11 +11,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use opentelemetry::Context;
 use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter as _, SpanProcessor};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
+
+use crate::trace::OtelSpan;
 
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +128,8 @@ impl OtlpSettings {
 }
 
 enum Message {
-    Span(Box<SpanData>),
-    /// The provider's resource (`service.name`, …), which the exporter puts on every batch.
+    Span(Box<OtelSpan>),
+    /// The service's resource (`service.name`, …), which the exporter puts on every batch.
     Resource(Box<Resource>),
     Flush(SyncSender<()>),
     Shutdown,
@@ -187,14 +190,11 @@ impl CountingBatchProcessor {
     }
 }
 
-impl SpanProcessor for CountingBatchProcessor {
-    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
-        match self.tx.try_send(Message::Span(Box::new(span))) {
+impl CountingBatchProcessor {
+    /// Queues a finished, sampled span without blocking; counts it as dropped when the queue
+    /// is full or the export thread is gone.
+    pub(crate) fn send(&self, span: Box<OtelSpan>) {
+        match self.tx.try_send(Message::Span(span)) {
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -202,7 +202,11 @@ impl SpanProcessor for CountingBatchProcessor {
         }
     }
 
-    fn force_flush(&self) -> OTelSdkResult {
+    /// Exports what is queued now and waits (at most 30 s) until it is done.
+    ///
+    /// # Errors
+    /// When the export thread is gone or does not answer in time.
+    pub fn force_flush(&self) -> OTelSdkResult {
         let (ack, done) = mpsc::sync_channel(1);
         self.control
             .send(Message::Flush(ack))
@@ -212,13 +216,17 @@ impl SpanProcessor for CountingBatchProcessor {
             .map_err(|_| OTelSdkError::Timeout(Duration::from_secs(30)))
     }
 
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+    /// Exports what is queued and stops the export thread, waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// When the export thread does not finish within `timeout`.
+    pub fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.stop(timeout)
     }
 
-    /// The provider hands its resource to its processors when it is built, before any span
-    /// exists; the exporter on the worker thread gets it before its first batch.
-    fn set_resource(&mut self, resource: &Resource) {
+    /// The resource (`service.name`, …) the exporter puts on every batch; set before the
+    /// first span, it reaches the exporter on the export thread before the first batch.
+    pub fn set_resource(&mut self, resource: &Resource) {
         let _ = self
             .control
             .send(Message::Resource(Box::new(resource.clone())));
@@ -298,6 +306,7 @@ fn run_worker(
         }
     };
 
+    let scope = crate::trace::scope();
     let mut batch: Vec<SpanData> = Vec::with_capacity(settings.max_export_batch_size);
     let mut last_export = Instant::now();
     // The worker sleeps between ticks instead of blocking on the queue: a request's
@@ -311,7 +320,7 @@ fn run_worker(
         match control.try_recv() {
             Ok(Message::Flush(ack)) => {
                 batch.extend(rx.try_iter().filter_map(|m| match m {
-                    Message::Span(s) => Some(*s),
+                    Message::Span(s) => Some(s.into_span_data(&scope)),
                     _ => None,
                 }));
                 export(std::mem::take(&mut batch));
@@ -321,7 +330,7 @@ fn run_worker(
             }
             Ok(Message::Shutdown) | Err(mpsc::TryRecvError::Disconnected) => {
                 batch.extend(rx.try_iter().filter_map(|m| match m {
-                    Message::Span(s) => Some(*s),
+                    Message::Span(s) => Some(s.into_span_data(&scope)),
                     _ => None,
                 }));
                 export(std::mem::take(&mut batch));
@@ -341,7 +350,7 @@ fn run_worker(
         loop {
             match rx.try_recv() {
                 Ok(Message::Span(span)) => {
-                    batch.push(*span);
+                    batch.push(span.into_span_data(&scope));
                     if batch.len() >= settings.max_export_batch_size {
                         export(std::mem::take(&mut batch));
                         last_export = Instant::now();

@@ -1,7 +1,8 @@
 //! The OpenTelemetry side of the spans, without an SDK tracer in the way: [`TraceLayer`] keeps
-//! what a traced `tracing` span needs to become an OTLP span (its ids, decided once, its
-//! attributes as `KeyValue`s with the field names as static keys, its events) and hands a
-//! finished, sampled span's [`SpanData`] straight to the export queue when it closes.
+//! what a traced `tracing` span needs to become an OTLP span (its ids, decided once; its field
+//! values by field index, text in one buffer; its events) and queues a finished, sampled span
+//! for the export thread, which turns it into the exporter's `SpanData` (an owned `KeyValue`
+//! per attribute) off the request's thread.
 //!
 //! It replaces tracing-opentelemetry, which builds an SDK span for every tracing span through
 //! a `SpanBuilder`, an `Arc<Mutex<…>>` per span and an OpenTelemetry `Context` per parent,
@@ -23,11 +24,11 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{
-    IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks, SpanProcessor as _,
+    IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks,
 };
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::Registry;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
@@ -45,8 +46,12 @@ pub struct TraceLayer {
     /// `None`: nothing is exported (ids are still given, for the logs).
     processor: Option<Arc<CountingBatchProcessor>>,
     sampler: SamplerSpec,
-    scope: InstrumentationScope,
     ids: RandomIdGenerator,
+}
+
+/// The instrumentation scope of every exported span.
+pub(crate) fn scope() -> InstrumentationScope {
+    InstrumentationScope::builder("todo-chatbot").build()
 }
 
 impl TraceLayer {
@@ -57,7 +62,6 @@ impl TraceLayer {
         Self {
             processor,
             sampler,
-            scope: InstrumentationScope::builder("todo-chatbot").build(),
             ids: RandomIdGenerator::default(),
         }
     }
@@ -104,7 +108,20 @@ impl TraceLayer {
     }
 }
 
-/// What the layer keeps about a traced span.
+/// A field's value as recorded, by the field's index in its span's field set: text lives in
+/// the span's one buffer. Turned into a `KeyValue` only on the export thread.
+#[derive(Debug, Clone, Copy, Default)]
+enum FieldValue {
+    #[default]
+    Unset,
+    /// A byte range of `OtelSpan::text`.
+    Str(u32, u32),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// What the layer keeps about a traced span; sent as it is to the export thread.
 pub(crate) struct OtelSpan {
     trace_id: TraceId,
     span_id: SpanId,
@@ -119,13 +136,18 @@ pub(crate) struct OtelSpan {
     /// Attributes and events are kept: the span is exported if sampled (a root span is
     /// recording until a remote parent says it is not sampled).
     recording: bool,
-    name: Cow<'static, str>,
+    meta: &'static Metadata<'static>,
+    /// `otel.name`, when the span has one.
+    name: Option<String>,
     kind: SpanKind,
     status: Status,
     start: SystemTime,
     end: Option<SystemTime>,
-    attributes: Vec<KeyValue>,
-    dropped_attributes: u32,
+    /// By field index (`otel.*` fields stay unset: they steer the span instead).
+    values: Vec<FieldValue>,
+    text: String,
+    /// Attributes no field can carry ([`set_attribute`]).
+    extra: Vec<KeyValue>,
     events: Vec<OtelEvent>,
     dropped_events: u32,
 }
@@ -137,18 +159,76 @@ impl OtelSpan {
         (self.trace_id.to_bytes(), self.span_id.to_bytes())
     }
 
-    fn set(&mut self, kv: KeyValue) {
-        if let Some(old) = self.attributes.iter_mut().find(|old| old.key == kv.key) {
-            *old = kv;
-        } else if self.attributes.len() < MAX_ATTRIBUTES {
-            self.attributes.push(kv);
-        } else {
-            self.dropped_attributes += 1;
+    fn set(&mut self, field: &Field, value: FieldValue) {
+        if let Some(slot) = self.values.get_mut(field.index()) {
+            *slot = value;
+        }
+    }
+
+    fn set_str(&mut self, field: &Field, value: &str) {
+        let (Ok(start), Ok(end)) = (
+            u32::try_from(self.text.len()),
+            u32::try_from(self.text.len() + value.len()),
+        ) else {
+            return;
+        };
+        self.text.push_str(value);
+        self.set(field, FieldValue::Str(start, end));
+    }
+
+    /// The span as the exporter takes it: here the attributes become `KeyValue`s.
+    pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
+        let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len());
+        for (field, value) in self.meta.fields().iter().zip(&self.values) {
+            let key = Key::from_static_str(field.name());
+            let value = match *value {
+                FieldValue::Unset => continue,
+                FieldValue::Str(start, end) => Value::from(
+                    self.text
+                        .get(start as usize..end as usize)
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                FieldValue::I64(v) => Value::I64(v),
+                FieldValue::F64(v) => Value::F64(v),
+                FieldValue::Bool(v) => Value::Bool(v),
+            };
+            attributes.push(KeyValue::new(key, value));
+        }
+        attributes.extend(self.extra);
+        let dropped_attributes_count =
+            u32::try_from(attributes.len().saturating_sub(MAX_ATTRIBUTES)).unwrap_or(u32::MAX);
+        attributes.truncate(MAX_ATTRIBUTES);
+        let mut events = SpanEvents::default();
+        events.events = self.events;
+        events.dropped_count = self.dropped_events;
+        SpanData {
+            span_context: SpanContext::new(
+                self.trace_id,
+                self.span_id,
+                self.flags,
+                false,
+                self.trace_state,
+            ),
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_remote,
+            span_kind: self.kind,
+            name: self
+                .name
+                .map_or(Cow::Borrowed(self.meta.name()), Cow::Owned),
+            start_time: self.start,
+            end_time: self.end.unwrap_or(self.start),
+            attributes,
+            dropped_attributes_count,
+            events,
+            links: SpanLinks::default(),
+            status: self.status,
+            instrumentation_scope: scope.clone(),
         }
     }
 }
 
-/// Reads a span's fields: the `otel.*` ones steer the span, the rest become attributes.
+/// Reads a span's fields: the `otel.*` ones steer the span, the rest are kept by index.
 struct SpanFields<'a> {
     span: &'a mut OtelSpan,
 }
@@ -156,7 +236,7 @@ struct SpanFields<'a> {
 impl SpanFields<'_> {
     fn special(&mut self, name: &str, value: &str) -> bool {
         match name {
-            "otel.name" => self.span.name = Cow::Owned(value.to_owned()),
+            "otel.name" => self.span.name = Some(value.to_owned()),
             "otel.kind" => {
                 self.span.kind = match value {
                     "server" => SpanKind::Server,
@@ -188,24 +268,28 @@ impl SpanFields<'_> {
 impl Visit for SpanFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if !self.special(field.name(), value) && self.span.recording {
-            self.span.set(KeyValue::new(
-                Key::from_static_str(field.name()),
-                value.to_owned(),
-            ));
+            self.span.set_str(field, value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         // `%display` values arrive here; `otel.name` is one.
-        if field.name().starts_with("otel.") || self.span.recording {
+        if field.name().starts_with("otel.") {
             self.record_str(field, &format!("{value:?}"));
+        } else if self.span.recording {
+            use std::fmt::Write as _;
+            let start = self.span.text.len();
+            let _ = write!(self.span.text, "{value:?}");
+            let end = self.span.text.len();
+            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
+                self.span.set(field, FieldValue::Str(start, end));
+            }
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.span.recording {
-            self.span
-                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+            self.span.set(field, FieldValue::I64(value));
         }
     }
 
@@ -218,15 +302,13 @@ impl Visit for SpanFields<'_> {
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         if self.span.recording {
-            self.span
-                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+            self.span.set(field, FieldValue::F64(value));
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         if self.span.recording {
-            self.span
-                .set(KeyValue::new(Key::from_static_str(field.name()), value));
+            self.span.set(field, FieldValue::Bool(value));
         }
     }
 }
@@ -304,6 +386,10 @@ where
             ),
         };
         let sampled = self.sampled(flags, trace_id);
+        // A root span keeps its attributes even when not sampled: a remote parent set before
+        // its first entry may still make it sampled.
+        let recording = self.processor.is_some() && (sampled || flags.is_none());
+        let meta = attrs.metadata();
         let mut otel = OtelSpan {
             trace_id,
             span_id: self.ids.new_span_id(),
@@ -312,22 +398,27 @@ where
             parent_span_id,
             parent_remote: false,
             seen: false,
-            // A root span keeps its attributes even when not sampled: a remote parent set
-            // before its first entry may still make it sampled.
-            recording: self.processor.is_some() && (sampled || parent_span_id == SpanId::INVALID),
-            name: Cow::Borrowed(attrs.metadata().name()),
+            recording,
+            meta,
+            name: None,
             kind: SpanKind::Internal,
             status: Status::Unset,
             start: SystemTime::now(),
             end: None,
-            attributes: Vec::new(),
-            dropped_attributes: 0,
+            values: if recording {
+                vec![FieldValue::Unset; meta.fields().len()]
+            } else {
+                Vec::new()
+            },
+            text: if recording {
+                String::with_capacity(128)
+            } else {
+                String::new()
+            },
+            extra: Vec::new(),
             events: Vec::new(),
             dropped_events: 0,
         };
-        if otel.recording {
-            otel.attributes.reserve(attrs.fields().len());
-        }
         attrs.record(&mut SpanFields { span: &mut otel });
         span.extensions_mut().insert(otel);
     }
@@ -386,37 +477,18 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(otel) = span.extensions_mut().remove::<OtelSpan>() else {
+        let Some(mut otel) = span.extensions_mut().remove::<OtelSpan>() else {
             return;
         };
-        let export = otel.recording && otel.flags.is_sampled();
-        let Some(processor) = self.processor.as_ref().filter(|_| export) else {
+        if !(otel.recording && otel.flags.is_sampled()) {
             return;
-        };
-        let mut events = SpanEvents::default();
-        events.events = otel.events;
-        events.dropped_count = otel.dropped_events;
-        processor.on_end(SpanData {
-            span_context: SpanContext::new(
-                otel.trace_id,
-                otel.span_id,
-                otel.flags,
-                false,
-                otel.trace_state,
-            ),
-            parent_span_id: otel.parent_span_id,
-            parent_span_is_remote: otel.parent_remote,
-            span_kind: otel.kind,
-            name: otel.name,
-            start_time: otel.start,
-            end_time: otel.end.unwrap_or_else(SystemTime::now),
-            attributes: otel.attributes,
-            dropped_attributes_count: otel.dropped_attributes,
-            events,
-            links: SpanLinks::default(),
-            status: otel.status,
-            instrumentation_scope: self.scope.clone(),
-        });
+        }
+        if let Some(processor) = &self.processor {
+            if otel.end.is_none() {
+                otel.end = Some(SystemTime::now());
+            }
+            processor.send(Box::new(otel));
+        }
     }
 }
 
@@ -455,7 +527,9 @@ pub fn set_remote_parent(span: &tracing::Span, parent: &SpanContext) -> bool {
         otel.flags = parent.trace_flags().with_sampled(sampled);
         let recording = layer.recording(sampled);
         if !recording {
-            otel.attributes.clear();
+            otel.values.clear();
+            otel.text.clear();
+            otel.extra.clear();
             otel.events.clear();
         }
         otel.recording = recording;
@@ -477,7 +551,12 @@ pub fn trace_id(span: &tracing::Span) -> Option<TraceId> {
 pub fn set_attribute(span: &tracing::Span, key: &'static str, value: Value) {
     with_otel(span, |_, otel| {
         if otel.recording {
-            otel.set(KeyValue::new(Key::from_static_str(key), value));
+            if let Some(old) = otel.extra.iter_mut().find(|kv| kv.key.as_str() == key) {
+                old.value = value;
+            } else {
+                otel.extra
+                    .push(KeyValue::new(Key::from_static_str(key), value));
+            }
         }
     });
 }
