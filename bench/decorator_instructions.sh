@@ -28,22 +28,28 @@ fi
 WORK=$(mktemp -d /tmp/decorator-instr.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-# Total instructions of a run, all threads.
-instructions() { # $1 kind, $2 calls
-  DECORATOR_CALLS="$1:$2" valgrind --tool=callgrind --callgrind-out-file="$WORK/out.%p" \
-    "$BIN" >/dev/null 2>"$WORK/log"
-  local total
-  total=$(grep -h '^summary:' "$WORK"/out.* | awk '{s += $2} END {print s}')
-  rm -f "$WORK"/out.*
-  echo "$total"
+# Instructions of a run: all threads, and the calling thread alone (the benchmark's main
+# thread, callgrind's thread 1: what a request waits for; the others are the span export and
+# the log writer).
+instructions() { # $1 kind, $2 calls -> "total calling"
+  DECORATOR_CALLS="$1:$2" valgrind --tool=callgrind --separate-threads=yes \
+    --callgrind-out-file="$WORK/out" "$BIN" >/dev/null 2>"$WORK/log"
+  local total calling
+  total=$(grep -h '^summary:' "$WORK"/out* | awk '{s += $2} END {print s}')
+  calling=$(grep -h '^summary:' "$WORK"/out-01 | awk '{print $2}')
+  rm -f "$WORK"/out*
+  echo "$total $calling"
 }
 
-declare -A per_call
+declare -A per_call calling_per_call
 for kind in bare timed; do
-  low=$(instructions "$kind" "$LOW")
-  high=$(instructions "$kind" "$HIGH")
+  read -r low low_calling < <(instructions "$kind" "$LOW")
+  read -r high high_calling < <(instructions "$kind" "$HIGH")
   per_call[$kind]=$(( (high - low) / (HIGH - LOW) ))
-  echo "$kind: $low instructions for $LOW calls, $high for $HIGH: ${per_call[$kind]} per call"
+  calling_per_call[$kind]=$(( (high_calling - low_calling) / (HIGH - LOW) ))
+  echo "$kind: $low instructions for $LOW calls, $high for $HIGH: ${per_call[$kind]} per call" \
+    "(${calling_per_call[$kind]} on the calling thread)"
 done
 echo "decorator: $(( per_call[timed] - per_call[bare] )) instructions per call more than the bare call" \
-  "($(python3 -c "print(f'{${per_call[timed]} / ${per_call[bare]}:.1f}')")x)"
+  "($(python3 -c "print(f'{${per_call[timed]} / ${per_call[bare]}:.1f}')")x);" \
+  "on the calling thread $(( calling_per_call[timed] - calling_per_call[bare] )) more"

@@ -317,14 +317,15 @@ impl Line {
             first: true,
         };
         if line.json {
-            line.buf.push('{');
-            line.key("timestamp");
-            line.buf.push('"');
+            line.buf.push_str("{\"timestamp\":\"");
             timestamp(&mut line.buf, chrono::Utc::now());
-            line.buf.push('"');
-            line.str("level", level);
-            line.str("logger", logger);
-            line.str("message", message);
+            line.buf.push_str("\",\"level\":");
+            json_string(&mut line.buf, level);
+            line.buf.push_str(",\"logger\":");
+            json_string(&mut line.buf, logger);
+            line.buf.push_str(",\"message\":");
+            json_string(&mut line.buf, message);
+            line.first = false;
         } else {
             timestamp(&mut line.buf, chrono::Utc::now());
             let _ = write!(line.buf, " {level:>5} {logger}: {message}");
@@ -338,8 +339,15 @@ impl Line {
                 self.buf.push(',');
             }
             self.first = false;
-            json_string(&mut self.buf, key);
-            self.buf.push(':');
+            if clean_prefix(key.as_bytes()) == key.len() {
+                self.buf.reserve(key.len() + 3);
+                self.buf.push('"');
+                self.buf.push_str(key);
+                self.buf.push_str("\":");
+            } else {
+                json_string(&mut self.buf, key);
+                self.buf.push(':');
+            }
         } else {
             let _ = write!(self.buf, " {key}=");
         }
@@ -445,31 +453,53 @@ fn needs_escape(chunk: u64) -> bool {
         || below(chunk ^ (ONES * u64::from(b'\\')), 1) != 0
 }
 
+/// The length of the start of `bytes` known to need no JSON escape: all of it when nothing
+/// does. Tested 8 bytes at a time; the last under-8 bytes as the string's last 8 (overlapping
+/// what was tested), or, in a string shorter than 8, gathered into one word padded with spaces.
+fn clean_prefix(bytes: &[u8]) -> usize {
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let len = bytes.len();
+    if len < 8 {
+        let mut padded = [b' '; 8];
+        for (to, from) in padded.iter_mut().zip(bytes) {
+            *to = *from;
+        }
+        return if needs_escape(u64::from_le_bytes(padded)) {
+            0
+        } else {
+            len
+        };
+    }
+    let mut clean = 0;
+    while clean + 8 <= len {
+        if needs_escape(word(clean)) {
+            return clean;
+        }
+        clean += 8;
+    }
+    if clean == len || !needs_escape(word(len - 8)) {
+        len
+    } else {
+        clean
+    }
+}
+
 /// Appends `s` as a JSON string: the part before the first byte that needs an escape is found
 /// 8 bytes at a time, and runs that need no escape are copied whole.
 fn json_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
-    let mut clean = 0;
-    while let Some(chunk) = bytes.get(clean..clean + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if needs_escape(word) {
-            break;
-        }
-        clean += 8;
-    }
-    // Fewer than 8 bytes left (most keys and values are short): one more test, padded with
-    // spaces, which need no escape.
-    let rest = &bytes[clean..];
-    if rest.len() < 8 {
-        let mut chunk = [b' '; 8];
-        chunk[..rest.len()].copy_from_slice(rest);
-        if !needs_escape(u64::from_le_bytes(chunk)) {
-            out.push_str(s);
-            out.push('"');
-            return;
-        }
+    let clean = clean_prefix(bytes);
+    if clean == bytes.len() {
+        out.push_str(s);
+        out.push('"');
+        return;
     }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate().skip(clean) {
@@ -677,6 +707,20 @@ mod tests {
                     expected,
                     "byte {b:#x} at {pos}"
                 );
+            }
+        }
+        // Every length around the word size, with one byte that needs an escape at every
+        // position (or none): the clean prefix never reaches past it, and is all of a clean
+        // string.
+        for len in 0..=24 {
+            let plain = vec![b'a'; len];
+            assert_eq!(clean_prefix(&plain), len, "clean, length {len}");
+            for bad in [b'"', b'\\', b'\n', 0x1f] {
+                for pos in 0..len {
+                    let mut bytes = plain.clone();
+                    bytes[pos] = bad;
+                    assert!(clean_prefix(&bytes) <= pos, "{bad:#x} at {pos} of {len}");
+                }
             }
         }
         for text in [
