@@ -1,5 +1,5 @@
 //! The timing rule in one place: when a span carrying an `operation` (or an HTTP server span)
-//! closes, [`MetricsLayer`] records its duration in the histograms and the summary, and
+//! closes, [`SpanLayer`] records its duration in the histograms and the summary, and
 //! [`LogLayer`] writes the "Performance metric" line. [`LogLayer`] also writes every other
 //! event in the contract's JSON shape, with the trace and span ids of the active span.
 
@@ -17,7 +17,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::metrics::{Metrics, round_ms};
 use crate::names;
-use crate::trace::OtelSpan;
+use crate::trace::{OtelSpan, SpanFields, Tracer};
 
 /// A string field the layers keep (see [`SpanRecord`]).
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +57,8 @@ pub(crate) struct SpanRecord {
     /// done between then and the close, the exporter's included, is not the operation's).
     last_exit: Option<Instant>,
     duration: Option<Duration>,
+    /// The OTLP side of a traced span, taken out when the span closes.
+    pub(crate) otel: Option<OtelSpan>,
 }
 
 impl SpanRecord {
@@ -163,80 +165,76 @@ fn is_timed(attrs: &Attributes<'_>) -> (bool, bool) {
     (op, http)
 }
 
-/// Records durations of timed spans into [`Metrics`]; never filtered by the log level.
-pub struct MetricsLayer {
+/// Reads a span's fields into its record and, for a traced span, its OTLP side: one pass.
+struct Fields<'a> {
+    record: &'a mut SpanRecord,
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if let Some(otel) = self.record.otel.as_mut() {
+            SpanFields { span: otel }.record_str(field, value);
+        }
+        self.record.record_str(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if let Some(otel) = self.record.otel.as_mut() {
+            SpanFields { span: otel }.record_i64(field, value);
+        }
+        self.record.record_i64(field, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if let Some(otel) = self.record.otel.as_mut() {
+            SpanFields { span: otel }.record_u64(field, value);
+        }
+        self.record.record_u64(field, value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if let Some(otel) = self.record.otel.as_mut() {
+            SpanFields { span: otel }.record_f64(field, value);
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if let Some(otel) = self.record.otel.as_mut() {
+            SpanFields { span: otel }.record_bool(field, value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // `%display` values arrive here: formatted once for both.
+        let text = format!("{value:?}");
+        self.record_str(field, &text);
+    }
+}
+
+/// The one layer that follows spans: it keeps a [`SpanRecord`] for every timed or traced span,
+/// records the durations of timed spans into [`Metrics`] when they close, and builds and
+/// queues the OTLP span of traced ones ([`crate::trace`]), with the events inside them as span
+/// events. One layer, so that each span callback looks the span up once. Filter it to the
+/// timed and traced spans, the driver's spans and the events that the log level lets
+/// through; never by the log level for spans: the metrics do not depend on it.
+pub struct SpanLayer {
     metrics: Arc<Metrics>,
+    tracer: Tracer,
 }
 
-impl MetricsLayer {
+impl SpanLayer {
     #[must_use]
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
-    }
-}
-
-impl<S> Layer<S> for MetricsLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let (op, http) = is_timed(attrs);
-        if !op && !http {
-            return;
-        }
-        let Some(span) = ctx.span(id) else { return };
-        let mut record = SpanRecord {
-            start: Some(Instant::now()),
-            http,
-            ..SpanRecord::default()
-        };
-        attrs.record(&mut record);
-        span.extensions_mut().insert(record);
+    pub(crate) fn new(metrics: Arc<Metrics>, tracer: Tracer) -> Self {
+        Self { metrics, tracer }
     }
 
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if let Some(record) = ext.get_mut::<SpanRecord>() {
-            values.record(record);
-        }
+    pub(crate) fn tracer(&self) -> &Tracer {
+        &self.tracer
     }
 
-    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        let mut ext = span.extensions_mut();
-        if ext.get_mut::<SpanRecord>().is_none_or(|r| r.ids.is_some()) {
-            return;
-        }
-        // The ids are fixed from here on (a remote parent is set before the first entry).
-        let ids = ext.get_mut::<OtelSpan>().map(OtelSpan::ids);
-        if let Some(record) = ext.get_mut::<SpanRecord>() {
-            record.ids = Some(ids);
-        }
-    }
-
-    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
-            record.last_exit = Some(Instant::now());
-        }
-    }
-
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let mut ext = span.extensions_mut();
-        let Some(record) = ext.get_mut::<SpanRecord>() else {
-            return;
-        };
-        let end = record.last_exit.unwrap_or_else(Instant::now);
-        let duration = record
-            .start
-            .map(|s| end.saturating_duration_since(s))
-            .unwrap_or_default();
-        record.duration = Some(duration);
+    fn observe(&self, record: &SpanRecord, duration: Duration) {
         let secs = duration.as_secs_f64();
         let m = &self.metrics;
-        let record = &*record;
         if let Some(op) = record.get(Slot::Operation) {
             let status = record.get(Slot::Status).unwrap_or("success");
             m.operation.observe(&[op, status], secs);
@@ -276,6 +274,115 @@ where
                 .map(|s| s.to_string())
                 .unwrap_or_default();
             m.http.observe(&[method, route, &status], secs);
+        }
+    }
+}
+
+impl<S> Layer<S> for SpanLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let meta = attrs.metadata();
+        let traced = is_traced_span(meta);
+        let (op, http) = is_timed(attrs);
+        if !traced && !op && !http {
+            return; // a driver's span: it only has to exist
+        }
+        let Some(span) = ctx.span(id) else { return };
+        let otel = traced.then(|| {
+            // The nearest traced ancestor (a driver's span in between has no record).
+            let mut parent = span.scope().skip(1).find_map(|p| {
+                let has = p
+                    .extensions()
+                    .get::<SpanRecord>()
+                    .is_some_and(|r| r.otel.is_some());
+                has.then_some(p)
+            });
+            match parent.as_mut() {
+                Some(p) => {
+                    let mut ext = p.extensions_mut();
+                    let parent_otel = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut());
+                    self.tracer.start(meta, parent_otel)
+                }
+                None => self.tracer.start(meta, None),
+            }
+        });
+        let mut record = SpanRecord {
+            start: Some(Instant::now()),
+            http,
+            otel,
+            ..SpanRecord::default()
+        };
+        attrs.record(&mut Fields {
+            record: &mut record,
+        });
+        span.extensions_mut().insert(record);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(record) = ext.get_mut::<SpanRecord>() {
+            values.record(&mut Fields { record });
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        if let Some(record) = ext.get_mut::<SpanRecord>()
+            && record.ids.is_none()
+        {
+            // The ids are fixed from here on (a remote parent is set before the first entry).
+            record.ids = Some(record.otel.as_mut().map(OtelSpan::ids));
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(record) = span.extensions_mut().get_mut::<SpanRecord>() {
+            record.last_exit = Some(Instant::now());
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
+        // The nearest traced span the event is in.
+        for span in span.scope() {
+            let mut ext = span.extensions_mut();
+            if let Some(otel) = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut()) {
+                Tracer::event(otel, event);
+                return;
+            }
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let mut ext = span.extensions_mut();
+        let Some(record) = ext.get_mut::<SpanRecord>() else {
+            return;
+        };
+        // The operation ends at the span's last exit, as the exported span does (the work done
+        // between then and the close, the exporter's included, is not the operation's).
+        let now = Instant::now();
+        let end = record.last_exit.unwrap_or(now);
+        let duration = record
+            .start
+            .map(|s| end.saturating_duration_since(s))
+            .unwrap_or_default();
+        record.duration = Some(duration);
+        let otel = record.otel.take();
+        self.observe(record, duration);
+        drop(ext);
+        if let Some(otel) = otel {
+            let end = std::time::SystemTime::now()
+                .checked_sub(now.saturating_duration_since(end))
+                .unwrap_or_else(std::time::SystemTime::now);
+            self.tracer.finish(otel, end);
         }
     }
 }

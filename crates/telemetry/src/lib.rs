@@ -1,7 +1,7 @@
 //! # todo-telemetry: logs, traces and metrics (outer layer)
 //!
 //! [`Timed`] implements every port of the core by delegating inside a span named as CONTRACT §5
-//! says; [`layer::MetricsLayer`] and [`layer::LogLayer`] turn each closed span into a
+//! says; [`layer::SpanLayer`] and [`layer::LogLayer`] turn each closed span into a
 //! "Performance metric" line, histogram samples and a summary sample (the timing rule lives
 //! there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor.
 //! It may depend on the core crates (to wrap their ports), tracing, tracing-subscriber and the
@@ -200,21 +200,16 @@ impl Telemetry {
 
         // Dependencies open spans of their own (sea-orm's `begin`, `query_one`, …; hyper's and
         // h2's at TRACE): they are not operations of the service, so neither the trace nor the
-        // metrics ask for them (the metrics layer asks for the driver's span of a database
-        // call only so that it exists: see `timed_db`). Events still reach the trace (as span
+        // metrics ask for them (the span layer asks for the driver's span of a database call
+        // only so that it exists: see `timed_db`). Events still reach the trace (as span
         // events) as far as the log filter lets them.
-        let trace_filter = filter_fn(layer::is_traced_span)
-            .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(log_filter(&settings.filter)?));
+        let span_filter = filter_fn(|m: &Metadata<'_>| {
+            layer::is_traced_span(m) || layer::is_timed_span(m) || layer::is_driver(m)
+        })
+        .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(log_filter(&settings.filter)?));
+        let tracer = trace::Tracer::new(processor.clone(), settings.otlp.sampler);
         let subscriber = Registry::default()
-            .with(
-                trace::TraceLayer::new(processor.clone(), settings.otlp.sampler)
-                    .with_filter(trace_filter),
-            )
-            .with(
-                layer::MetricsLayer::new(metrics.clone()).with_filter(filter_fn(|m| {
-                    layer::is_timed_span(m) || layer::is_driver(m)
-                })),
-            )
+            .with(layer::SpanLayer::new(metrics.clone(), tracer).with_filter(span_filter))
             .with(layer::LogLayer::new(writer, settings.format).with_filter(filter));
         Ok((
             Self {

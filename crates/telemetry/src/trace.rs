@@ -1,5 +1,6 @@
-//! The OpenTelemetry side of the spans, without an SDK tracer in the way: [`TraceLayer`] keeps
-//! what a traced `tracing` span needs to become an OTLP span (its ids, decided once; its field
+//! The OpenTelemetry side of the spans, without an SDK tracer in the way: the span layer
+//! ([`crate::layer::SpanLayer`]) keeps, through [`Tracer`] and [`OtelSpan`], what a traced
+//! `tracing` span needs to become an OTLP span (its ids, decided once; its field
 //! values by field index, text in one buffer; its events) and queues a finished, sampled span
 //! for the export thread, which turns it into the exporter's `SpanData` (an owned `KeyValue`
 //! per attribute) off the request's thread.
@@ -27,12 +28,11 @@ use opentelemetry_sdk::trace::{
     IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks,
 };
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Event, Level, Metadata};
 use tracing_subscriber::Registry;
-use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::LookupSpan as _;
 
+use crate::layer::{SpanLayer, SpanRecord};
 use crate::otlp::{CountingBatchProcessor, SamplerSpec};
 
 /// The most attributes and events one span keeps, as the SDK's default span limits; what is
@@ -40,9 +40,9 @@ use crate::otlp::{CountingBatchProcessor, SamplerSpec};
 const MAX_ATTRIBUTES: usize = 128;
 const MAX_EVENTS: usize = 128;
 
-/// Builds the OTLP span of every span it is enabled for (filter it to the traced spans and
-/// the events that should become span events).
-pub struct TraceLayer {
+/// What the span layer ([`crate::layer::SpanLayer`]) needs to trace: where finished spans go,
+/// the sampler, the ids.
+pub struct Tracer {
     /// `None`: nothing is exported (ids are still given, for the logs).
     processor: Option<Arc<CountingBatchProcessor>>,
     sampler: SamplerSpec,
@@ -54,7 +54,7 @@ pub(crate) fn scope() -> InstrumentationScope {
     InstrumentationScope::builder("todo-chatbot").build()
 }
 
-impl TraceLayer {
+impl Tracer {
     pub(crate) fn new(
         processor: Option<Arc<CountingBatchProcessor>>,
         sampler: SamplerSpec,
@@ -122,6 +122,7 @@ enum FieldValue {
 }
 
 /// What the layer keeps about a traced span; sent as it is to the export thread.
+#[derive(Debug)]
 pub(crate) struct OtelSpan {
     trace_id: TraceId,
     span_id: SpanId,
@@ -229,8 +230,8 @@ impl OtelSpan {
 }
 
 /// Reads a span's fields: the `otel.*` ones steer the span, the rest are kept by index.
-struct SpanFields<'a> {
-    span: &'a mut OtelSpan,
+pub(crate) struct SpanFields<'a> {
+    pub(crate) span: &'a mut OtelSpan,
 }
 
 impl SpanFields<'_> {
@@ -358,26 +359,24 @@ impl Visit for EventFields {
     }
 }
 
-impl<S> Layer<S> for TraceLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        // The nearest ancestor this layer traces (the tree skips the ones it filters out).
-        let parent = span.parent().and_then(|p| {
-            let mut ext = p.extensions_mut();
-            let parent = ext.get_mut::<OtelSpan>()?;
-            parent.seen = true;
-            Some((
-                parent.trace_id,
-                parent.span_id,
-                parent.flags,
-                parent.trace_state.clone(),
-            ))
-        });
+impl Tracer {
+    /// The OTLP span of a new traced span under `parent` (the nearest traced ancestor, whose
+    /// ids are from now on fixed); its fields are recorded by the caller ([`SpanFields`]).
+    pub(crate) fn start(
+        &self,
+        meta: &'static Metadata<'static>,
+        parent: Option<&mut OtelSpan>,
+    ) -> OtelSpan {
         let (trace_id, parent_span_id, flags, trace_state) = match parent {
-            Some((trace_id, span_id, flags, state)) => (trace_id, span_id, Some(flags), state),
+            Some(parent) => {
+                parent.seen = true;
+                (
+                    parent.trace_id,
+                    parent.span_id,
+                    Some(parent.flags),
+                    parent.trace_state.clone(),
+                )
+            }
             None => (
                 self.ids.new_trace_id(),
                 SpanId::INVALID,
@@ -389,8 +388,7 @@ where
         // A root span keeps its attributes even when not sampled: a remote parent set before
         // its first entry may still make it sampled.
         let recording = self.processor.is_some() && (sampled || flags.is_none());
-        let meta = attrs.metadata();
-        let mut otel = OtelSpan {
+        OtelSpan {
             trace_id,
             span_id: self.ids.new_span_id(),
             flags: TraceFlags::default().with_sampled(sampled),
@@ -418,35 +416,11 @@ where
             extra: Vec::new(),
             events: Vec::new(),
             dropped_events: 0,
-        };
-        attrs.record(&mut SpanFields { span: &mut otel });
-        span.extensions_mut().insert(otel);
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        if let Some(otel) = span.extensions_mut().get_mut::<OtelSpan>() {
-            values.record(&mut SpanFields { span: otel });
         }
     }
 
-    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(id) else { return };
-        if let Some(otel) = span.extensions_mut().get_mut::<OtelSpan>()
-            && otel.recording
-        {
-            otel.end = Some(SystemTime::now());
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(span) = ctx.event_span(event) else {
-            return;
-        };
-        let mut ext = span.extensions_mut();
-        let Some(otel) = ext.get_mut::<OtelSpan>() else {
-            return;
-        };
+    /// Adds `event` to `otel` as a span event; an ERROR event marks the span as failed.
+    pub(crate) fn event(otel: &mut OtelSpan, event: &Event<'_>) {
         if !otel.recording {
             return;
         }
@@ -475,35 +449,27 @@ where
         ));
     }
 
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        let Some(mut otel) = span.extensions_mut().remove::<OtelSpan>() else {
-            return;
-        };
+    /// Queues the closed span for export, when it is sampled; `end` is its last exit.
+    pub(crate) fn finish(&self, mut otel: OtelSpan, end: SystemTime) {
         if !(otel.recording && otel.flags.is_sampled()) {
             return;
         }
         if let Some(processor) = &self.processor {
-            if otel.end.is_none() {
-                otel.end = Some(SystemTime::now());
-            }
+            otel.end = Some(end);
             processor.send(Box::new(otel));
         }
     }
 }
 
-/// Runs `f` on the trace layer and the `OtelSpan` of `span`, where the span is traced.
-fn with_otel<T>(
-    span: &tracing::Span,
-    f: impl FnOnce(&TraceLayer, &mut OtelSpan) -> T,
-) -> Option<T> {
+/// Runs `f` on the tracer and the `OtelSpan` of `span`, where the span is traced.
+fn with_otel<T>(span: &tracing::Span, f: impl FnOnce(&Tracer, &mut OtelSpan) -> T) -> Option<T> {
     span.with_subscriber(|(id, dispatch)| {
-        let layer = dispatch.downcast_ref::<TraceLayer>()?;
+        let layer = dispatch.downcast_ref::<SpanLayer>()?;
         let registry = dispatch.downcast_ref::<Registry>()?;
         let data = registry.span(id)?;
         let mut ext = data.extensions_mut();
-        let otel = ext.get_mut::<OtelSpan>()?;
-        Some(f(layer, otel))
+        let otel = ext.get_mut::<SpanRecord>()?.otel.as_mut()?;
+        Some(f(layer.tracer(), otel))
     })
     .flatten()
 }
@@ -572,7 +538,7 @@ mod tests {
     fn ratio_sampling_agrees_with_the_sdk() {
         let ids = RandomIdGenerator::default();
         for ratio in [0.0, 0.001, 0.25, 0.5, 0.9, 1.0] {
-            let layer = TraceLayer::new(None, SamplerSpec::Ratio(ratio));
+            let layer = Tracer::new(None, SamplerSpec::Ratio(ratio));
             let sdk = Sampler::TraceIdRatioBased(ratio);
             let mut sampled = 0;
             for _ in 0..2000 {
@@ -603,7 +569,7 @@ mod tests {
             (SamplerSpec::ParentBasedRatio(0.0), false),
             (SamplerSpec::ParentBasedRatio(1.0), true),
         ] {
-            let layer = TraceLayer::new(None, spec);
+            let layer = Tracer::new(None, spec);
             assert_eq!(layer.sampled(None, trace_id), root, "{spec:?}");
             assert!(
                 layer.sampled(Some(TraceFlags::SAMPLED), trace_id),
@@ -614,9 +580,9 @@ mod tests {
                 "{spec:?}"
             );
         }
-        let on = TraceLayer::new(None, SamplerSpec::AlwaysOn);
+        let on = Tracer::new(None, SamplerSpec::AlwaysOn);
         assert!(on.sampled(Some(TraceFlags::NOT_SAMPLED), trace_id));
-        let off = TraceLayer::new(None, SamplerSpec::AlwaysOff);
+        let off = Tracer::new(None, SamplerSpec::AlwaysOff);
         assert!(!off.sampled(Some(TraceFlags::SAMPLED), trace_id));
     }
 
