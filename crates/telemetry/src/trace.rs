@@ -7,13 +7,15 @@
 //!
 //! It replaces tracing-opentelemetry, which builds an SDK span for every tracing span through
 //! a `SpanBuilder`, an `Arc<Mutex<…>>` per span and an OpenTelemetry `Context` per parent,
-//! and runs the sampler through that `Context`: about 10,000 instructions per span on the
-//! calling thread (BENCHMARKS.md, "The decorator in instructions"). What it did that the
-//! service uses is here: `otel.name`, `otel.kind`, `otel.status_code` and
-//! `otel.status_description`; parents from the span tree; a remote parent from `traceparent`
-//! ([`set_remote_parent`]); the span's ids for the logs and the response ([`trace_id`]);
-//! attributes that a field cannot carry ([`set_attribute`]); events as span events, an ERROR
-//! event marking the span as failed; the end at the span's last exit; the standard samplers.
+//! and runs the sampler through that `Context` (one timed call took 52,424 instructions with
+//! it and 40,614 with the first version of this module: BENCHMARKS.md, "The fourth pass").
+//! What it did that the service uses is here: `otel.name`, `otel.kind`, `otel.status_code`
+//! and `otel.status_description`; parents from the span tree; a remote parent from
+//! `traceparent` ([`set_remote_parent`]); the span's ids for the logs and the response
+//! ([`trace_id`]); attributes that a field cannot carry ([`set_attribute`]); events as span
+//! events, an ERROR event marking the span as failed; the end at the span's last exit; the
+//! standard samplers; the callsite's `code.*` attributes and `target` (added on the export
+//! thread, from the span's static metadata). Not kept: its `thread.id` and `thread.name`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -179,7 +181,7 @@ impl OtelSpan {
 
     /// The span as the exporter takes it: here the attributes become `KeyValue`s.
     pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
-        let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len());
+        let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len() + 4);
         for (field, value) in self.meta.fields().iter().zip(&self.values) {
             let key = Key::from_static_str(field.name());
             let value = match *value {
@@ -197,6 +199,17 @@ impl OtelSpan {
             attributes.push(KeyValue::new(key, value));
         }
         attributes.extend(self.extra);
+        // Where the span was opened, as tracing-opentelemetry reported it: static metadata.
+        if let Some(file) = self.meta.file() {
+            attributes.push(KeyValue::new("code.file.path", file));
+        }
+        if let Some(module) = self.meta.module_path() {
+            attributes.push(KeyValue::new("code.module.name", module));
+        }
+        if let Some(line) = self.meta.line() {
+            attributes.push(KeyValue::new("code.line.number", i64::from(line)));
+        }
+        attributes.push(KeyValue::new("target", self.meta.target()));
         let dropped_attributes_count =
             u32::try_from(attributes.len().saturating_sub(MAX_ATTRIBUTES)).unwrap_or(u32::MAX);
         attributes.truncate(MAX_ATTRIBUTES);
