@@ -1,6 +1,6 @@
 //! CONTRACT §4 and §5 end to end, with the built binary: `todo-chatbot serve` exports to a
-//! real OTLP receiver (the `fake-opentelemetry-collector` gRPC server, or an HTTP/protobuf
-//! receiver decoding the OTLP messages), its stdout is read line by line, and `/metrics` is
+//! real OTLP receiver (gRPC or HTTP/protobuf, both decoding the OTLP messages: see
+//! `crates/telemetry/tests/common/receivers.rs`), its stdout is read line by line, and `/metrics` is
 //! read with a Prometheus text parser.
 
 #[path = "../crates/telemetry/tests/common/receivers.rs"]
@@ -297,17 +297,14 @@ fn one_chat_is_one_trace(protocol: &str) {
     ]
     .into();
     assert_eq!(names, expected, "{protocol}");
-    if protocol != "grpc" {
-        // OTEL_SERVICE_NAME names the resource of every span (the fake gRPC collector shows
-        // no resource).
-        for s in &trace {
-            assert_eq!(
-                s.service_name.as_deref(),
-                Some("todo-chatbot-e2e"),
-                "{}",
-                s.name
-            );
-        }
+    // OTEL_SERVICE_NAME names the resource of every span, over either transport.
+    for s in &trace {
+        assert_eq!(
+            s.service_name.as_deref(),
+            Some("todo-chatbot-e2e"),
+            "{protocol}: {}",
+            s.name
+        );
     }
 
     let by_id: BTreeMap<&str, &Span> = trace.iter().map(|s| (s.span_id.as_str(), *s)).collect();
@@ -514,7 +511,7 @@ fn one_chat_is_one_trace(protocol: &str) {
     );
 }
 
-/// One chat with a `traceparent`, exported over OTLP/gRPC to the fake collector: one trace
+/// One chat with a `traceparent`, exported over OTLP/gRPC to the test receiver: one trace
 /// (the sent trace id, the sent parent as the server span's parent, the same id in
 /// `x-trace-id`) holding exactly §5's spans with their names, kinds and typed attributes,
 /// nested as the calls nest, every parent present and every child within its parent in time;

@@ -1,5 +1,5 @@
-//! The telemetry in process, against real OTLP receivers (gRPC: `fake-opentelemetry-collector`;
-//! HTTP/protobuf: a receiver of ours decoding the OTLP messages with prost): ports wrapped in
+//! The telemetry in process, against real OTLP receivers (gRPC: a tonic `TraceService`;
+//! HTTP/protobuf: a poem route; both decode the OTLP messages with prost): ports wrapped in
 //! `Timed` around test doubles of the adapters, the subscriber built with `Telemetry::build`
 //! and installed for the test's thread, log lines captured in memory, `/metrics` text parsed
 //! with a Prometheus text parser.
@@ -778,17 +778,15 @@ fn chat_is_one_consistent_trace(protocol: &str) {
         .collect();
     assert_eq!(trace.len(), spans.len(), "one chat, one trace: {spans:#?}");
     assert!(root.parent_span_id.is_empty(), "no server span in process");
-    if protocol != "grpc" {
-        // The resource names the service (OTEL_SERVICE_NAME, default `todo-chatbot`): it is
-        // what a trace viewer lists the spans under. The fake gRPC collector shows no resource.
-        for span in &spans {
-            assert_eq!(
-                span.service_name.as_deref(),
-                Some("todo-chatbot"),
-                "{}",
-                span.name
-            );
-        }
+    // The resource names the service (OTEL_SERVICE_NAME, default `todo-chatbot`): it is what
+    // a trace viewer lists the spans under, over either transport.
+    for span in &spans {
+        assert_eq!(
+            span.service_name.as_deref(),
+            Some("todo-chatbot"),
+            "{protocol}: {}",
+            span.name
+        );
     }
 
     // The tree: who is whose parent, as the calls nest.

@@ -1,8 +1,9 @@
-//! Real OTLP trace receivers for the tests: the `fake-opentelemetry-collector` gRPC server, and
-//! an HTTP/protobuf one of our own (poem + the generated OTLP messages decoded with prost).
-//! Each runs on a runtime of its own, on its own threads, so that a test may block (flush,
-//! shutdown) or run a current-thread runtime without starving the receiver. Both turn what
-//! they receive into the same [`Span`] so that one set of assertions serves both transports.
+//! Real OTLP trace receivers for the tests: an OTLP/gRPC server (tonic with the generated
+//! `TraceService`) and an HTTP/protobuf one (poem + the generated OTLP messages decoded with
+//! prost). Each runs on a runtime of its own, on its own threads, so that a test may block
+//! (flush, shutdown) or run a current-thread runtime without starving the receiver. Both
+//! decode the same `ExportTraceServiceRequest` into the same [`Span`], resource included, so
+//! that one set of assertions serves both transports.
 //!
 //! Shared by `crates/telemetry/tests` and the end-to-end tests of the root package
 //! (`#[path]`-included there).
@@ -11,6 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -51,8 +55,7 @@ pub struct Span {
         reason = "read by the telemetry crate's tests, not by the binary's"
     )]
     pub events: Vec<String>,
-    /// The `service.name` of the span's resource; `None` where the receiver does not show
-    /// resources (the fake gRPC collector) or the resource has none.
+    /// The `service.name` of the span's resource; `None` where the resource has none.
     pub service_name: Option<String>,
 }
 
@@ -117,57 +120,44 @@ fn from_proto(
     }
 }
 
-/// The fake collector hands attributes over as the `Debug` text of the OTLP `AnyValue`
-/// (`Some(AnyValue { value: Some(IntValue(200)) })`); this reads the type back.
-fn from_debug_text(text: &str) -> Attr {
-    let Some(inner) = text
-        .strip_prefix("Some(AnyValue { value: Some(")
-        .and_then(|r| r.strip_suffix(") })"))
-    else {
-        return Attr::Other(text.to_owned());
-    };
-    let typed = |prefix: &str| {
-        inner
-            .strip_prefix(prefix)
-            .and_then(|r| r.strip_prefix('('))
-            .and_then(|r| r.strip_suffix(')'))
-    };
-    if let Some(s) = typed("StringValue") {
-        // Rust's Debug of a plain string is valid JSON for the text our spans carry.
-        return serde_json::from_str::<String>(s)
-            .map_or_else(|_| Attr::Other(s.to_owned()), Attr::Str);
-    }
-    if let Some(i) = typed("IntValue").and_then(|i| i.parse().ok()) {
-        return Attr::Int(i);
-    }
-    if let Some(d) = typed("DoubleValue").and_then(|d| d.parse().ok()) {
-        return Attr::Double(d);
-    }
-    if let Some(b) = typed("BoolValue").and_then(|b| b.parse().ok()) {
-        return Attr::Bool(b);
-    }
-    Attr::Other(inner.to_owned())
+/// Every span of an export request, each with its resource's `service.name`.
+fn decode(request: ExportTraceServiceRequest) -> Vec<Span> {
+    request
+        .resource_spans
+        .into_iter()
+        .flat_map(|rs| {
+            let service_name = rs.resource.as_ref().and_then(|r| {
+                r.attributes
+                    .iter()
+                    .find(|kv| kv.key == "service.name")
+                    .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                        any_value::Value::StringValue(s) => Some(s.clone()),
+                        _ => None,
+                    })
+            });
+            rs.scope_spans
+                .into_iter()
+                .flat_map(|ss| ss.spans)
+                .map(move |span| from_proto(span, service_name.clone()))
+        })
+        .collect()
 }
 
-fn from_fake(span: fake_opentelemetry_collector::ExportedSpan) -> Span {
-    Span {
-        attributes: span
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), from_debug_text(v)))
-            .collect(),
-        status_code: span
-            .status
-            .map_or_else(|| "STATUS_CODE_UNSET".to_owned(), |s| s.code),
-        events: span.events.iter().map(|e| e.name.clone()).collect(),
-        trace_id: span.trace_id,
-        span_id: span.span_id,
-        parent_span_id: span.parent_span_id,
-        name: span.name,
-        kind: span.kind,
-        start_unix_nano: span.start_time_unix_nano,
-        end_unix_nano: span.end_time_unix_nano,
-        service_name: None,
+/// The OTLP/gRPC `TraceService`: keeps what it receives.
+struct Collect(Arc<Mutex<Vec<Span>>>);
+
+#[tonic::async_trait]
+impl TraceService for Collect {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let spans = decode(request.into_inner());
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(spans);
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }
 
@@ -188,31 +178,23 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 impl Receiver {
-    /// The `fake-opentelemetry-collector` OTLP/gRPC server.
+    /// An OTLP/gRPC server (`opentelemetry.proto.collector.trace.v1.TraceService`).
     pub fn grpc() -> Self {
         let runtime = runtime();
         let spans = Arc::new(Mutex::new(Vec::new()));
-        let mut server = runtime
-            .block_on(fake_opentelemetry_collector::FakeCollectorServer::start())
-            .expect("start the fake collector");
-        let endpoint = server.endpoint();
-        let sink = spans.clone();
-        // The collector queues at most 64 spans and then makes the exporter wait: drain it
-        // continuously.
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind the gRPC receiver");
+        let addr = listener.local_addr().expect("a socket address");
+        let service = TraceServiceServer::new(Collect(spans.clone()));
         runtime.spawn(async move {
-            loop {
-                let batch = server
-                    .exported_spans(1, Duration::from_millis(50))
-                    .await
-                    .into_iter()
-                    .map(from_fake);
-                sink.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .extend(batch);
-            }
+            let _ = tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+                .await;
         });
         Self {
-            endpoint,
+            endpoint: format!("http://{addr}"),
             spans,
             runtime: Some(runtime),
         }
@@ -246,21 +228,7 @@ impl Receiver {
                     .status(StatusCode::BAD_REQUEST)
                     .body("not an ExportTraceServiceRequest");
             };
-            let received = request.resource_spans.into_iter().flat_map(|rs| {
-                let service_name = rs.resource.as_ref().and_then(|r| {
-                    r.attributes
-                        .iter()
-                        .find(|kv| kv.key == "service.name")
-                        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-                            any_value::Value::StringValue(s) => Some(s.clone()),
-                            _ => None,
-                        })
-                });
-                rs.scope_spans
-                    .into_iter()
-                    .flat_map(|ss| ss.spans)
-                    .map(move |span| from_proto(span, service_name.clone()))
-            });
+            let received = decode(request);
             sink.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .extend(received);
