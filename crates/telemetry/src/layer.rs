@@ -73,14 +73,9 @@ impl SpanRecord {
         if self.text.capacity() == 0 {
             self.text.reserve(128);
         }
-        let (Ok(start), Ok(end)) = (
-            u32::try_from(self.text.len()),
-            u32::try_from(self.text.len() + value.len()),
-        ) else {
-            return;
-        };
-        self.text.push_str(value);
-        self.slots[slot as usize] = Some((start, end));
+        if let Some(range) = crate::trace::append(&mut self.text, value) {
+            self.slots[slot as usize] = Some(range);
+        }
     }
 
     fn ids(&self) -> Option<([u8; 16], [u8; 8])> {

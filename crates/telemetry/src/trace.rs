@@ -110,6 +110,15 @@ impl Tracer {
     }
 }
 
+/// Appends `value` to a span's text buffer and returns where it is; `None` (and nothing
+/// appended) past 4 GiB of text.
+pub(crate) fn append(text: &mut String, value: &str) -> Option<(u32, u32)> {
+    let start = u32::try_from(text.len()).ok()?;
+    let end = u32::try_from(text.len() + value.len()).ok()?;
+    text.push_str(value);
+    Some((start, end))
+}
+
 /// A field's value as recorded, by the field's index in its span's field set: text lives in
 /// the span's one buffer. Turned into a `KeyValue` only on the export thread.
 #[derive(Debug, Clone, Copy, Default)]
@@ -169,14 +178,9 @@ impl OtelSpan {
     }
 
     fn set_str(&mut self, field: &Field, value: &str) {
-        let (Ok(start), Ok(end)) = (
-            u32::try_from(self.text.len()),
-            u32::try_from(self.text.len() + value.len()),
-        ) else {
-            return;
-        };
-        self.text.push_str(value);
-        self.set(field, FieldValue::Str(start, end));
+        if let Some((start, end)) = append(&mut self.text, value) {
+            self.set(field, FieldValue::Str(start, end));
+        }
     }
 
     /// The span as the exporter takes it: here the attributes become `KeyValue`s.
