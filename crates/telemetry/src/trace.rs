@@ -291,18 +291,9 @@ impl Visit for SpanFields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        // `%display` values arrive here; `otel.name` is one.
-        if field.name().starts_with("otel.") {
-            self.record_str(field, &format!("{value:?}"));
-        } else if self.span.recording {
-            use std::fmt::Write as _;
-            let start = self.span.text.len();
-            let _ = write!(self.span.text, "{value:?}");
-            let end = self.span.text.len();
-            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
-                self.span.set(field, FieldValue::Str(start, end));
-            }
-        }
+        // `%display` values arrive here (`otel.name` is one); the span layer formats them
+        // itself, once for the record and this.
+        self.record_str(field, &format!("{value:?}"));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
