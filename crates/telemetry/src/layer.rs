@@ -206,6 +206,59 @@ impl Visit for Fields<'_> {
     }
 }
 
+/// A span's recorded values, owned: read outside the span's lock, replayed inside it.
+#[derive(Default)]
+struct Recorded(Vec<(Field, Owned)>);
+
+enum Owned {
+    Str(String),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+impl Recorded {
+    fn replay(self, to: &mut impl Visit) {
+        for (field, value) in self.0 {
+            match value {
+                Owned::Str(s) => to.record_str(&field, &s),
+                Owned::I64(v) => to.record_i64(&field, v),
+                Owned::U64(v) => to.record_u64(&field, v),
+                Owned::F64(v) => to.record_f64(&field, v),
+                Owned::Bool(v) => to.record_bool(&field, v),
+            }
+        }
+    }
+}
+
+impl Visit for Recorded {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push((field.clone(), Owned::Str(value.to_owned())));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.push((field.clone(), Owned::I64(value)));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.push((field.clone(), Owned::U64(value)));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.push((field.clone(), Owned::F64(value)));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.push((field.clone(), Owned::Bool(value)));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0
+            .push((field.clone(), Owned::Str(format!("{value:?}"))));
+    }
+}
+
 /// The one layer that follows spans: it keeps a [`SpanRecord`] for every timed or traced span,
 /// records the durations of timed spans into [`Metrics`] when they close, and builds and
 /// queues the OTLP span of traced ones ([`crate::trace`]), with the events inside them as span
@@ -317,9 +370,13 @@ where
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        // Read (and format) the values before the record is locked: a value's `Display` that
+        // logs would otherwise wait on this span's lock for its event, held by itself.
+        let mut recorded = Recorded::default();
+        values.record(&mut recorded);
         let mut ext = span.extensions_mut();
         if let Some(record) = ext.get_mut::<SpanRecord>() {
-            values.record(&mut Fields { record });
+            recorded.replay(&mut Fields { record });
         }
     }
 
@@ -345,13 +402,28 @@ where
         let Some(span) = ctx.event_span(event) else {
             return;
         };
-        // The nearest traced span the event is in.
-        for span in span.scope() {
-            let mut ext = span.extensions_mut();
-            if let Some(otel) = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut()) {
-                Tracer::event(otel, event);
-                return;
-            }
+        // The nearest traced span the event is in, if it keeps events.
+        let Some(traced) = span.scope().find(|s| {
+            s.extensions()
+                .get::<SpanRecord>()
+                .and_then(|r| r.otel.as_ref())
+                .is_some()
+        }) else {
+            return;
+        };
+        let recording = traced
+            .extensions()
+            .get::<SpanRecord>()
+            .and_then(|r| r.otel.as_ref())
+            .is_some_and(OtelSpan::recording);
+        if !recording {
+            return;
+        }
+        // Formatted before the span is locked (a value's `Display` may log).
+        let otel_event = Tracer::event(event);
+        let mut ext = traced.extensions_mut();
+        if let Some(otel) = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut()) {
+            otel.add_event(*event.metadata().level(), otel_event);
         }
     }
 

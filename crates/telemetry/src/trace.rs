@@ -165,6 +165,26 @@ pub(crate) struct OtelSpan {
 }
 
 impl OtelSpan {
+    /// Whether the span keeps attributes and events (it may be exported).
+    pub(crate) fn recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Adds a span event; an ERROR event marks the span as failed.
+    pub(crate) fn add_event(&mut self, level: Level, event: OtelEvent) {
+        if !self.recording {
+            return;
+        }
+        if level == Level::ERROR && matches!(self.status, Status::Unset) {
+            self.status = Status::error("");
+        }
+        if self.events.len() >= MAX_EVENTS {
+            self.dropped_events += 1;
+            return;
+        }
+        self.events.push(event);
+    }
+
     /// The span's trace and span id, from now on fixed.
     pub(crate) fn ids(&mut self) -> ([u8; 16], [u8; 8]) {
         self.seen = true;
@@ -427,19 +447,10 @@ impl Tracer {
         }
     }
 
-    /// Adds `event` to `otel` as a span event; an ERROR event marks the span as failed.
-    pub(crate) fn event(otel: &mut OtelSpan, event: &Event<'_>) {
-        if !otel.recording {
-            return;
-        }
+    /// `event` as a span event (its message names it; its fields, level and target are its
+    /// attributes). Call it without holding a span's lock: formatting a field may log.
+    pub(crate) fn event(event: &Event<'_>) -> OtelEvent {
         let meta = event.metadata();
-        if *meta.level() == Level::ERROR && matches!(otel.status, Status::Unset) {
-            otel.status = Status::error("");
-        }
-        if otel.events.len() >= MAX_EVENTS {
-            otel.dropped_events += 1;
-            return;
-        }
         let mut fields = EventFields {
             name: None,
             attributes: vec![
@@ -449,12 +460,7 @@ impl Tracer {
         };
         event.record(&mut fields);
         let name = fields.name.map_or(Cow::Borrowed(meta.name()), Cow::Owned);
-        otel.events.push(OtelEvent::new(
-            name,
-            SystemTime::now(),
-            fields.attributes,
-            0,
-        ));
+        OtelEvent::new(name, SystemTime::now(), fields.attributes, 0)
     }
 
     /// Queues the closed span for export, when it is sampled; `end` is its last exit.

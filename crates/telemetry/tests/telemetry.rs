@@ -1163,3 +1163,66 @@ fn the_sampler_and_a_remote_parent_decide_what_is_exported() {
     assert_eq!(lines[1]["trace_id"], remote_trace);
     assert_eq!(lines[1]["span_id"], inserts[0].span_id.as_str());
 }
+
+/// A value whose `Display` logs (as an error type's might): formatting it happens while the
+/// layers handle a record or an event of the span it is in.
+struct LogsWhenShown;
+
+impl std::fmt::Display for LogsWhenShown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        tracing::warn!(target: "todo_test", "shown");
+        f.write_str("boom")
+    }
+}
+
+/// Recording such a value on a traced span, or logging it inside one, does not deadlock (the
+/// nested event would wait on the span's lock, held while the value is formatted): the nested
+/// event becomes a log line and a span event, and the value arrives in the span and the
+/// metric line.
+#[test]
+fn a_value_that_logs_while_it_is_formatted_does_not_deadlock() {
+    let _serial = serial();
+    let receiver = Receiver::http();
+    let capture = Capture::default();
+    let (telemetry, dispatch) =
+        Telemetry::build(&exporting_to(&receiver, "http/protobuf"), capture.clone())
+            .expect("telemetry");
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        tracing::dispatcher::with_default(&dispatch, || {
+            let span = tracing::info_span!(
+                target: "todo_test",
+                "reentrant",
+                operation = "reentrant_op",
+                status = tracing::field::Empty,
+                error = tracing::field::Empty,
+            );
+            let _entered = span.enter();
+            span.record("status", "error");
+            span.record("error", tracing::field::display(LogsWhenShown));
+            tracing::info!(target: "todo_test", value = %LogsWhenShown, "outer");
+        });
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(20)).is_ok(),
+        "the layers deadlocked on a value that logs while it is formatted"
+    );
+    worker.join().expect("the worker");
+    telemetry.flush();
+    let spans = receiver.wait_for(WAIT, |s| !named(s, "reentrant").is_empty());
+    telemetry.shutdown(Duration::from_secs(5));
+
+    let span = named(&spans, "reentrant")[0];
+    assert_eq!(span.str_attr("error"), Some("boom"), "{span:#?}");
+    // The event logged while the record was formatted is kept; one logged while an event is
+    // handled is dropped by tracing itself (a dispatcher does not dispatch into itself).
+    assert_eq!(span.events, ["shown", "outer"], "{span:#?}");
+    let lines = capture.lines();
+    let shown = lines.iter().filter(|l| l["message"] == "shown").count();
+    assert_eq!(shown, 1, "{lines:?}");
+    let metric = capture.metric_lines("reentrant_op");
+    assert_eq!(metric.len(), 1, "{metric:?}");
+    assert_eq!(metric[0]["status"], "error");
+    assert_eq!(metric[0]["error"], "boom");
+}
