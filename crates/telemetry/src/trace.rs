@@ -14,8 +14,11 @@
 //! `traceparent` ([`set_remote_parent`]); the span's ids for the logs and the response
 //! ([`trace_id`]); attributes that a field cannot carry ([`set_attribute`]); events as span
 //! events, an ERROR event marking the span as failed; the end at the span's last exit; the
-//! standard samplers; the callsite's `code.*` attributes and `target` (added on the export
-//! thread, from the span's static metadata). Not kept: its `thread.id` and `thread.name`.
+//! standard samplers. Not kept: the attributes it added to every span beyond its fields
+//! (`code.file.path`, `code.module.name`, `code.line.number`, `target`, `thread.id`,
+//! `thread.name`). The four callsite ones cost 5,500 instructions per span on the export
+//! thread (BENCHMARKS.md), CONTRACT §5 asks for none of them, and a span's `operation`
+//! already names the code it times.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -205,7 +208,7 @@ impl OtelSpan {
 
     /// The span as the exporter takes it: here the attributes become `KeyValue`s.
     pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
-        let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len() + 4);
+        let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len());
         for (field, value) in self.meta.fields().iter().zip(&self.values) {
             let key = Key::from_static_str(field.name());
             let value = match *value {
@@ -223,17 +226,6 @@ impl OtelSpan {
             attributes.push(KeyValue::new(key, value));
         }
         attributes.extend(self.extra);
-        // Where the span was opened, as tracing-opentelemetry reported it: static metadata.
-        if let Some(file) = self.meta.file() {
-            attributes.push(KeyValue::new("code.file.path", file));
-        }
-        if let Some(module) = self.meta.module_path() {
-            attributes.push(KeyValue::new("code.module.name", module));
-        }
-        if let Some(line) = self.meta.line() {
-            attributes.push(KeyValue::new("code.line.number", i64::from(line)));
-        }
-        attributes.push(KeyValue::new("target", self.meta.target()));
         let dropped_attributes_count =
             u32::try_from(attributes.len().saturating_sub(MAX_ATTRIBUTES)).unwrap_or(u32::MAX);
         attributes.truncate(MAX_ATTRIBUTES);
