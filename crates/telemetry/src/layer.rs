@@ -403,22 +403,16 @@ where
             return;
         };
         // The nearest traced span the event is in, if it keeps events.
-        let Some(traced) = span.scope().find(|s| {
-            s.extensions()
+        let Some((traced, true)) = span.scope().find_map(|s| {
+            let recording = s
+                .extensions()
                 .get::<SpanRecord>()
                 .and_then(|r| r.otel.as_ref())
-                .is_some()
+                .map(OtelSpan::recording);
+            recording.map(|r| (s, r))
         }) else {
             return;
         };
-        let recording = traced
-            .extensions()
-            .get::<SpanRecord>()
-            .and_then(|r| r.otel.as_ref())
-            .is_some_and(OtelSpan::recording);
-        if !recording {
-            return;
-        }
         // Formatted before the span is locked (a value's `Display` may log).
         let otel_event = Tracer::event(event);
         let mut ext = traced.extensions_mut();
