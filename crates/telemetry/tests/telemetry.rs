@@ -115,6 +115,13 @@ fn settings(otel: &[(&str, &str)]) -> TelemetrySettings {
     }
 }
 
+/// The subscriber as the binary builds it from `settings`, its log lines captured.
+fn built(settings: &TelemetrySettings) -> (Capture, Telemetry, tracing::Dispatch) {
+    let capture = Capture::default();
+    let (telemetry, dispatch) = Telemetry::build(settings, capture.clone()).expect("telemetry");
+    (capture, telemetry, dispatch)
+}
+
 /// Settings that export to `receiver` over `protocol` quickly.
 fn exporting_to(receiver: &Receiver, protocol: &str) -> TelemetrySettings {
     settings(&[
@@ -452,9 +459,7 @@ fn timed_chat(delay: Duration) -> Arc<dyn Chat> {
 fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
     let _serial = serial();
     let receiver = Receiver::grpc();
-    let capture = Capture::default();
-    let (telemetry, dispatch) =
-        Telemetry::build(&exporting_to(&receiver, "grpc"), capture.clone()).expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&exporting_to(&receiver, "grpc"));
     let metrics = telemetry.metrics();
     {
         let _installed = tracing::dispatcher::set_default(&dispatch);
@@ -586,10 +591,7 @@ fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
 fn a_postgresql_database_call_is_timed_traced_and_counted() {
     let _serial = serial();
     let receiver = Receiver::http();
-    let capture = Capture::default();
-    let (telemetry, dispatch) =
-        Telemetry::build(&exporting_to(&receiver, "http/protobuf"), capture.clone())
-            .expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&exporting_to(&receiver, "http/protobuf"));
     let metrics = telemetry.metrics();
     {
         let _installed = tracing::dispatcher::set_default(&dispatch);
@@ -649,10 +651,7 @@ fn a_postgresql_database_call_is_timed_traced_and_counted() {
 fn a_failed_call_is_logged_traced_and_counted_as_an_error() {
     let _serial = serial();
     let receiver = Receiver::http();
-    let capture = Capture::default();
-    let (telemetry, dispatch) =
-        Telemetry::build(&exporting_to(&receiver, "http/protobuf"), capture.clone())
-            .expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&exporting_to(&receiver, "http/protobuf"));
     let metrics = telemetry.metrics();
     {
         let _installed = tracing::dispatcher::set_default(&dispatch);
@@ -752,9 +751,7 @@ fn chat_is_one_consistent_trace(protocol: &str) {
         "grpc" => Receiver::grpc(),
         _ => Receiver::http(),
     };
-    let capture = Capture::default();
-    let (telemetry, dispatch) =
-        Telemetry::build(&exporting_to(&receiver, protocol), capture.clone()).expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&exporting_to(&receiver, protocol));
     {
         let _installed = tracing::dispatcher::set_default(&dispatch);
         let chat = timed_chat(Duration::from_millis(20));
@@ -966,8 +963,7 @@ fn a_chat_is_one_consistent_trace_over_http_protobuf() {
 // A collector that is down or silent
 
 fn calls_survive(otel: &[(&str, &str)]) -> (Telemetry, Duration) {
-    let capture = Capture::default();
-    let (telemetry, dispatch) = Telemetry::build(&settings(otel), capture).expect("telemetry");
+    let (_capture, telemetry, dispatch) = built(&settings(otel));
     let _installed = tracing::dispatcher::set_default(&dispatch);
     let tasks = slow_tasks(Duration::ZERO);
     let started = Instant::now();
@@ -1072,8 +1068,7 @@ fn the_sampler_and_a_remote_parent_decide_what_is_exported() {
     let receiver = Receiver::http();
     let mut settings = exporting_to(&receiver, "http/protobuf");
     settings.otlp.sampler = todo_telemetry::SamplerSpec::ParentBasedAlwaysOff;
-    let capture = Capture::default();
-    let (telemetry, dispatch) = Telemetry::build(&settings, capture.clone()).expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&settings);
     let remote_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let remote_parent = "00f067aa0ba902b7";
     let remote = SpanContext::new(
@@ -1172,10 +1167,7 @@ impl std::fmt::Display for LogsWhenShown {
 fn a_value_that_logs_while_it_is_formatted_does_not_deadlock() {
     let _serial = serial();
     let receiver = Receiver::http();
-    let capture = Capture::default();
-    let (telemetry, dispatch) =
-        Telemetry::build(&exporting_to(&receiver, "http/protobuf"), capture.clone())
-            .expect("telemetry");
+    let (capture, telemetry, dispatch) = built(&exporting_to(&receiver, "http/protobuf"));
     let (done, finished) = std::sync::mpsc::channel();
     let worker = std::thread::spawn(move || {
         tracing::dispatcher::with_default(&dispatch, || {
