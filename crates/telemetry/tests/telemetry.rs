@@ -1207,3 +1207,27 @@ fn a_value_that_logs_while_it_is_formatted_does_not_deadlock() {
     assert_eq!(metric[0]["status"], "error");
     assert_eq!(metric[0]["error"], "boom");
 }
+
+/// A span keeps at most 128 events (the SDK's default limit), the first ones; the events past
+/// it are dropped and the span is still exported.
+#[test]
+fn a_span_keeps_its_first_128_events() {
+    let _serial = serial();
+    let receiver = Receiver::http();
+    let (_capture, telemetry, dispatch) = built(&exporting_to(&receiver, "http/protobuf"));
+    tracing::dispatcher::with_default(&dispatch, || {
+        let span = tracing::info_span!(target: "todo_test", "chatty", operation = "chatty_op");
+        let _entered = span.enter();
+        for i in 0..130 {
+            tracing::info!(target: "todo_test", "event {i}");
+        }
+    });
+    telemetry.flush();
+    let spans = receiver.wait_for(WAIT, |s| !named(s, "chatty").is_empty());
+    telemetry.shutdown(Duration::from_secs(5));
+
+    let span = named(&spans, "chatty")[0];
+    assert_eq!(span.events.len(), 128, "{span:#?}");
+    assert_eq!(span.events[0], "event 0");
+    assert_eq!(span.events[127], "event 127");
+}
