@@ -5,6 +5,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20260101_000001_initial;
 mod m20261128_000002_sqlite_message_trigger;
+mod m20261129_000003_sqlite_task_listing_index;
 
 pub(crate) struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261128_000002_sqlite_message_trigger::Migration),
+            Box::new(m20261129_000003_sqlite_task_listing_index::Migration),
         ]
     }
 }
