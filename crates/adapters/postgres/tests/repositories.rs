@@ -535,6 +535,69 @@ async fn postgres_migrations_are_idempotent() {
     .await;
 }
 
+/// A long reply (a listing of hundreds of tasks) is compressed with lz4 where the server has it,
+/// and reads back whole.
+#[tokio::test]
+async fn postgres_compresses_long_messages_with_lz4() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        let alice = user("alice");
+        let conversations = db.conversation_repository();
+        let conversation = conversations
+            .insert_conversation(&alice)
+            .await
+            .expect("conversation");
+        let listing = (1..=300)
+            .map(|i| format!("- #{i} buy milk {i} (pending)"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let stored = conversations
+            .insert_message(
+                &alice,
+                conversation.id,
+                Role::Assistant,
+                &MessageContent::from_trusted(listing),
+            )
+            .await
+            .expect("message");
+
+        let raw = sea_orm::Database::connect(pg.url.as_str())
+            .await
+            .expect("raw connection");
+        let lz4 = !raw
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT 1 FROM pg_settings \
+                 WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
+            ))
+            .await
+            .expect("settings")
+            .is_empty();
+        let method = raw
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_column_compression(content) FROM message",
+            ))
+            .await
+            .expect("compression")
+            .expect("a row")
+            .try_get_by_index::<Option<String>>(0)
+            .expect("a method");
+        // Without lz4 the server compresses with its default, pglz.
+        assert_eq!(method.as_deref(), Some(if lz4 { "lz4" } else { "pglz" }));
+        assert_eq!(
+            conversations
+                .list_messages(&alice, conversation.id, 50)
+                .await
+                .expect("messages"),
+            vec![stored]
+        );
+        let _ = raw.close().await;
+        db.close().await;
+    })
+    .await;
+}
+
 /// Two processes starting on the same fresh database (`migrate` while `serve` starts, two
 /// replicas): both migrate at once, both succeed, and the schema is there once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
