@@ -38,12 +38,12 @@ pub(crate) enum Step {
     Reply(String),
 }
 
-/// A task as `list_tasks` reports it (the fields the replies need).
+/// A task as `list_tasks` reports it (the fields the replies need), borrowed from the result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ListedTask {
+pub(crate) struct ListedTask<'a> {
     pub id: i64,
-    pub title: String,
-    pub description: Option<String>,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
     pub completed: bool,
 }
 
@@ -191,8 +191,8 @@ fn act_on(intent: &Intent, id: i64) -> Step {
 /// The outcome of looking a title up among the user's tasks.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Resolution<'a> {
-    Found(&'a ListedTask),
-    Ambiguous(Vec<&'a ListedTask>),
+    Found(&'a ListedTask<'a>),
+    Ambiguous(Vec<&'a ListedTask<'a>>),
     NotFound,
 }
 
@@ -205,16 +205,16 @@ fn normalize(s: &str) -> String {
 
 /// Case-insensitive exact title first, then a unique substring; more than one candidate at
 /// either stage is ambiguous.
-pub(crate) fn resolve<'a>(query: &str, tasks: &'a [ListedTask]) -> Resolution<'a> {
+pub(crate) fn resolve<'a>(query: &str, tasks: &'a [ListedTask<'a>]) -> Resolution<'a> {
     let query = normalize(query);
     let exact: Vec<&ListedTask> = tasks
         .iter()
-        .filter(|t| normalize(&t.title) == query)
+        .filter(|t| normalize(t.title) == query)
         .collect();
     let candidates = if exact.is_empty() {
         tasks
             .iter()
-            .filter(|t| normalize(&t.title).contains(&query))
+            .filter(|t| normalize(t.title).contains(&query))
             .collect()
     } else {
         exact
@@ -226,7 +226,7 @@ pub(crate) fn resolve<'a>(query: &str, tasks: &'a [ListedTask]) -> Resolution<'a
     }
 }
 
-fn resolve_then_act(intent: &Intent, query: &str, tasks: &[ListedTask]) -> Step {
+fn resolve_then_act(intent: &Intent, query: &str, tasks: &[ListedTask<'_>]) -> Step {
     match resolve(query, tasks) {
         Resolution::Found(task) => act_on(intent, task.id),
         Resolution::Ambiguous(candidates) => {
@@ -237,7 +237,7 @@ fn resolve_then_act(intent: &Intent, query: &str, tasks: &[ListedTask]) -> Step 
 }
 
 /// The tasks of a `list_tasks` result; entries that lack an id or a title are skipped.
-pub(crate) fn listed_tasks(result: &Value) -> Vec<ListedTask> {
+pub(crate) fn listed_tasks(result: &Value) -> Vec<ListedTask<'_>> {
     result
         .get("tasks")
         .and_then(Value::as_array)
@@ -247,11 +247,8 @@ pub(crate) fn listed_tasks(result: &Value) -> Vec<ListedTask> {
                 .filter_map(|t| {
                     Some(ListedTask {
                         id: t.get("id")?.as_i64()?,
-                        title: t.get("title")?.as_str()?.to_owned(),
-                        description: t
-                            .get("description")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
+                        title: t.get("title")?.as_str()?,
+                        description: t.get("description").and_then(Value::as_str),
                         completed: t.get("completed").and_then(Value::as_bool).unwrap_or(false),
                     })
                 })
@@ -474,7 +471,8 @@ mod tests {
 
     #[test]
     fn resolution_rules() {
-        let listed = listed_tasks(&tasks());
+        let result = tasks();
+        let listed = listed_tasks(&result);
         assert_eq!(listed.len(), 4);
         assert_eq!(resolve("Buy Milk", &listed), Resolution::Found(&listed[0]));
         assert_eq!(
@@ -488,11 +486,12 @@ mod tests {
         );
         assert_eq!(resolve("dog", &listed), Resolution::NotFound);
         assert_eq!(resolve("dog", &[]), Resolution::NotFound);
-        let twins = listed_tasks(&json!({"tasks": [
+        let result = json!({"tasks": [
             {"id": 1, "title": "milk", "completed": false},
             {"id": 2, "title": "MILK", "completed": true},
             {"id": 3, "title": "buy milk", "completed": false},
-        ]}));
+        ]});
+        let twins = listed_tasks(&result);
         assert_eq!(
             resolve("milk", &twins),
             Resolution::Ambiguous(vec![&twins[0], &twins[1]])
@@ -520,8 +519,8 @@ mod tests {
 
     #[test]
     fn malformed_list_entries_are_skipped() {
-        let listed =
-            listed_tasks(&json!({"tasks": [{"id": 1}, {"title": "x"}, {"id": 2, "title": "ok"}]}));
+        let result = json!({"tasks": [{"id": 1}, {"title": "x"}, {"id": 2, "title": "ok"}]});
+        let listed = listed_tasks(&result);
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].title, "ok");
         assert!(listed_tasks(&json!({"nope": 1})).is_empty());

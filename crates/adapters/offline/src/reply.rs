@@ -104,16 +104,17 @@ pub(crate) fn generic(name: &str, result: &Value) -> String {
     }
 }
 
-fn line(task: &ListedTask) -> String {
+/// Appends a listing's line for `task`.
+fn line(text: &mut String, task: &ListedTask<'_>) {
     let state = if task.completed { "done" } else { "pending" };
-    let mut line = format!("- #{} {} ({state})", task.id, task.title);
-    if let Some(description) = task.description.as_deref().filter(|d| !d.is_empty()) {
-        let _ = write!(line, " \u{2014} {description}");
+    let _ = write!(text, "\n- #{} {} ({state})", task.id, task.title);
+    if let Some(description) = task.description.filter(|d| !d.is_empty()) {
+        text.push_str(" \u{2014} ");
+        text.push_str(description);
     }
-    line
 }
 
-pub(crate) fn task_list(tasks: &[ListedTask], status: TaskStatusFilter) -> String {
+pub(crate) fn task_list(tasks: &[ListedTask<'_>], status: TaskStatusFilter) -> String {
     let kind = match status {
         TaskStatusFilter::All => "",
         TaskStatusFilter::Pending => "pending ",
@@ -123,10 +124,17 @@ pub(crate) fn task_list(tasks: &[ListedTask], status: TaskStatusFilter) -> Strin
         return format!("You have no {kind}tasks.");
     }
     let noun = if tasks.len() == 1 { "task" } else { "tasks" };
-    let mut text = format!("You have {} {kind}{noun}:", tasks.len());
+    // One allocation for a listing of hundreds of lines: the text's length is known up to
+    // each id's digits and each description.
+    let capacity = 32
+        + tasks
+            .iter()
+            .map(|t| 32 + t.title.len() + t.description.map_or(0, |d| d.len() + 5))
+            .sum::<usize>();
+    let mut text = String::with_capacity(capacity);
+    let _ = write!(text, "You have {} {kind}{noun}:", tasks.len());
     for task in tasks {
-        text.push('\n');
-        text.push_str(&line(task));
+        line(&mut text, task);
     }
     text
 }
@@ -147,7 +155,7 @@ fn example_for(intent: &Intent, id: i64) -> String {
     }
 }
 
-pub(crate) fn ambiguous(intent: &Intent, query: &str, candidates: &[&ListedTask]) -> String {
+pub(crate) fn ambiguous(intent: &Intent, query: &str, candidates: &[&ListedTask<'_>]) -> String {
     let listed = candidates
         .iter()
         .map(|t| {
@@ -181,10 +189,10 @@ mod tests {
     use super::*;
     use crate::intent::TaskRef;
 
-    fn task(id: i64, title: &str, completed: bool) -> ListedTask {
+    fn task(id: i64, title: &str, completed: bool) -> ListedTask<'_> {
         ListedTask {
             id,
-            title: title.into(),
+            title,
             description: None,
             completed,
         }
@@ -246,7 +254,7 @@ mod tests {
             "You have no pending tasks."
         );
         let mut rent = task(2, "pay rent", true);
-        rent.description = Some("before the 5th".into());
+        rent.description = Some("before the 5th");
         assert_eq!(
             task_list(&[task(1, "buy milk", false), rent], TaskStatusFilter::All),
             "You have 2 tasks:\n- #1 buy milk (pending)\n- #2 pay rent (done) \u{2014} before the 5th"
