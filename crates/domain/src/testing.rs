@@ -191,7 +191,11 @@ pub async fn task_repository_contract(repo: &dyn TaskRepository) {
         all.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![milk.id, rent.id]
     );
-    assert_eq!(all[0], milk, "a read returns what the insert returned");
+    assert_eq!(
+        all,
+        [milk.clone(), rent.clone()],
+        "a read returns what the insert returned, descriptions and times included"
+    );
 
     // get: own task yes, another user's task is NotFound, a missing one too.
     assert_eq!(repo.get_task(&alice, milk.id).await.expect("get"), milk);
