@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use todo_domain::{ConversationId, Message, MessageContent, Role, UserId};
-use todo_tools::{ToolContext, ToolError, ToolSet, error_result};
+use todo_tools::{ToolContext, ToolError, ToolOutput, ToolSet, error_result};
 use tracing::Instrument;
 
 use crate::model::{ChatMessage, ChatModel, ChatModelError, ChatRequest, ToolCallRequest};
@@ -35,7 +35,7 @@ impl Default for AgentConfig {
 pub struct ToolCallRecord {
     pub name: String,
     pub arguments: Value,
-    pub result: Value,
+    pub result: ToolOutput,
 }
 
 /// A [`ToolCallRecord`] while the run goes on: its result is shared with the messages the
@@ -43,7 +43,7 @@ pub struct ToolCallRecord {
 struct Record {
     name: String,
     arguments: Value,
-    result: Arc<Value>,
+    result: Arc<ToolOutput>,
 }
 
 /// The records of a run, once nothing else holds their results (the messages are gone), so
@@ -273,7 +273,7 @@ fn parse_arguments(raw: &str) -> Result<Value, String> {
 fn summarize(records: &[Record]) -> String {
     let failed = records
         .iter()
-        .filter(|r| r.result.get("error").is_some())
+        .filter(|r| r.result.error().is_some())
         .count();
     format!(
         "I made {} tool call(s), {} of which failed.",

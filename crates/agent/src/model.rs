@@ -1,9 +1,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::Value;
 use todo_domain::{ConversationId, UserId};
-use todo_tools::ToolDefinition;
+use todo_tools::{ToolDefinition, ToolOutput};
 
 /// A tool call a model asks for. `arguments` is the raw JSON text the model produced: it may
 /// not parse, and the agent loop, not the adapter, decides what to do then.
@@ -28,7 +27,7 @@ pub enum ChatMessage {
     Tool {
         call_id: String,
         name: String,
-        result: Arc<Value>,
+        result: Arc<ToolOutput>,
     },
 }
 

@@ -137,7 +137,7 @@ async fn one_round_of_tools_then_text() {
     assert_eq!(out.tool_calls[0].name, "add_task");
     assert_eq!(out.tool_calls[0].arguments, json!({"title": "buy milk"}));
     assert_eq!(
-        out.tool_calls[0].result,
+        out.tool_calls[0].result.to_value(),
         json!({"task_id": 1, "status": "created", "title": "buy milk"})
     );
     let tasks = w
@@ -165,7 +165,7 @@ async fn one_round_of_tools_then_text() {
     );
     assert!(
         matches!(&second[3], ChatMessage::Tool { call_id, name, result }
-        if call_id == "c1" && name == "add_task" && result["status"] == "created")
+        if call_id == "c1" && name == "add_task" && result.to_value()["status"] == "created")
     );
 
     // Both messages are stored, in order.
@@ -208,10 +208,12 @@ async fn several_rounds_and_several_calls_per_round() {
         ["add_task", "add_task", "list_tasks", "complete_task"]
     );
     assert_eq!(
-        out.tool_calls[2].result["tasks"].as_array().map(Vec::len),
+        out.tool_calls[2].result.to_value()["tasks"]
+            .as_array()
+            .map(Vec::len),
         Some(2)
     );
-    assert_eq!(out.tool_calls[3].result["status"], "completed");
+    assert_eq!(out.tool_calls[3].result.to_value()["status"], "completed");
     assert_eq!(w.model.requests().len(), 4);
 }
 
@@ -255,16 +257,16 @@ async fn malformed_arguments_and_unknown_tools_go_back_to_the_model() {
     let out = w.chat.chat(&alice(), None, msg("x")).await.expect("chat");
     assert_eq!(out.response, "sorry");
     assert!(
-        out.tool_calls[0].result["error"]
+        out.tool_calls[0].result.to_value()["error"]
             .as_str()
             .is_some_and(|e| e.contains("not valid JSON"))
     );
     assert_eq!(
-        out.tool_calls[1].result,
+        out.tool_calls[1].result.to_value(),
         json!({"error": "unknown tool 'fly_to_moon'"})
     );
     assert!(
-        out.tool_calls[2].result["error"]
+        out.tool_calls[2].result.to_value()["error"]
             .as_str()
             .is_some_and(|e| e.contains("JSON object"))
     );

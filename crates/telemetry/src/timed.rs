@@ -17,7 +17,7 @@ use todo_domain::{
     Conversation, ConversationId, Message, MessageContent, NewTask, Role, Task, TaskId, TaskPatch,
     TaskRepository, TaskRepositoryError, TaskStatusFilter, UserId,
 };
-use todo_tools::{Tool, ToolContext, ToolDefinition, ToolError};
+use todo_tools::{Tool, ToolContext, ToolDefinition, ToolError, ToolOutput};
 use tracing::Span;
 use tracing::field::Empty;
 
@@ -702,7 +702,7 @@ impl Tool for Timed<dyn Tool> {
         self.inner.definition()
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let (operation, name) = match &self.tool {
             Some((op, name)) => (op.as_str(), *name),
             None => ("mcp_tool_unknown", "unknown"),
@@ -736,9 +736,9 @@ impl Tool for Timed<dyn Tool> {
         }
         let result = timed(span.clone(), self.inner.call(ctx, arguments)).await;
         if self.options.capture_content
-            && let Ok(value) = &result
+            && let Ok(output) = &result
         {
-            let text = value.to_string();
+            let text = output.to_string();
             span.record(
                 "gen_ai.tool.call.result",
                 truncate(&text, self.options.capture_max_chars),

@@ -6,8 +6,10 @@
 //!
 //! A tool that cannot do its work returns a [`ToolError`]; the [`ToolSet`] turns the ones the
 //! model can act on into the contract's `{"error": …}` result, and lets the store being down
-//! through as an error of the whole request.
+//! through as an error of the whole request. Results are [`ToolOutput`]s: typed, written as the
+//! contract's JSON.
 
+mod output;
 mod task_tools;
 
 use std::collections::HashMap;
@@ -15,9 +17,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use todo_domain::{ConversationId, TaskRepository, TaskRepositoryError, UserId};
 
+pub use output::ToolOutput;
 pub use task_tools::{AddTask, CompleteTask, DeleteTask, ListTasks, UpdateTask};
 
 /// A tool as a model (or an MCP client) sees it: name, what it does, JSON-schema parameters.
@@ -87,7 +90,7 @@ pub trait Tool: Send + Sync {
     /// # Errors
     /// `InvalidArguments` for bad arguments, `NotFound` for an unknown task, `Unavailable`
     /// when the store cannot be reached, `Unexpected` otherwise.
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError>;
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError>;
 }
 
 /// The tools available to a model, by name.
@@ -155,7 +158,7 @@ impl ToolSet {
         ctx: &ToolContext,
         name: &str,
         arguments: Value,
-    ) -> Result<Value, ToolError> {
+    ) -> Result<ToolOutput, ToolError> {
         let outcome = match self.get(name) {
             Some(tool) => tool.call(ctx, arguments).await,
             None => Err(ToolError::UnknownTool(name.to_owned())),
@@ -170,6 +173,6 @@ impl ToolSet {
 
 /// The contract's result of a tool that could not do its work.
 #[must_use]
-pub fn error_result(message: &str) -> Value {
-    json!({ "error": message })
+pub fn error_result(message: &str) -> ToolOutput {
+    ToolOutput::Error(message.to_owned())
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 use todo_domain::{
-    NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskStatusFilter, TaskTitle,
+    NewTask, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskStatusFilter, TaskTitle,
 };
 
-use crate::{Tool, ToolContext, ToolDefinition, ToolError};
+use crate::{Tool, ToolContext, ToolDefinition, ToolError, ToolOutput};
 
 fn object(arguments: Value) -> Result<Map<String, Value>, ToolError> {
     match arguments {
@@ -69,10 +69,6 @@ fn not_found(id: TaskId) -> impl FnOnce() -> String {
     move || format!("task {id} not found")
 }
 
-fn outcome(task: &Task, status: &str) -> Value {
-    json!({ "task_id": task.id, "status": status, "title": task.title })
-}
-
 macro_rules! repo_tool {
     ($name:ident) => {
         pub struct $name {
@@ -114,7 +110,7 @@ impl Tool for AddTask {
         }
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let args = object(arguments)?;
         let title = match optional_str(&args, "title")? {
             Some(t) => TaskTitle::parse(t).map_err(invalid)?,
@@ -127,7 +123,7 @@ impl Tool for AddTask {
             .insert_task(&ctx.user_id, NewTask { title, description })
             .await
             .map_err(|e| ToolError::from_repo(e, String::new))?;
-        Ok(outcome(&task, "created"))
+        Ok(ToolOutput::changed(&task, "created"))
     }
 }
 
@@ -148,7 +144,7 @@ impl Tool for ListTasks {
         }
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let args = object(arguments)?;
         let filter = match optional_str(&args, "status")? {
             Some(s) => TaskStatusFilter::parse(s).map_err(invalid)?,
@@ -159,7 +155,7 @@ impl Tool for ListTasks {
             .list_tasks(&ctx.user_id, filter)
             .await
             .map_err(|e| ToolError::from_repo(e, String::new))?;
-        Ok(json!({ "tasks": tasks }))
+        Ok(ToolOutput::Tasks(tasks))
     }
 }
 
@@ -182,14 +178,14 @@ impl Tool for CompleteTask {
         }
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let id = task_id(&object(arguments)?)?;
         let task = self
             .repo
             .set_completed(&ctx.user_id, id, Some(true))
             .await
             .map_err(|e| ToolError::from_repo(e, not_found(id)))?;
-        Ok(outcome(&task, "completed"))
+        Ok(ToolOutput::changed(&task, "completed"))
     }
 }
 
@@ -215,7 +211,7 @@ impl Tool for UpdateTask {
         }
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let args = object(arguments)?;
         let id = task_id(&args)?;
         let title = optional_str(&args, "title")?
@@ -241,7 +237,7 @@ impl Tool for UpdateTask {
             .update_task(&ctx.user_id, id, patch)
             .await
             .map_err(|e| ToolError::from_repo(e, not_found(id)))?;
-        Ok(outcome(&task, "updated"))
+        Ok(ToolOutput::changed(&task, "updated"))
     }
 }
 
@@ -260,13 +256,13 @@ impl Tool for DeleteTask {
         }
     }
 
-    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    async fn call(&self, ctx: &ToolContext, arguments: Value) -> Result<ToolOutput, ToolError> {
         let id = task_id(&object(arguments)?)?;
         let task = self
             .repo
             .delete_task(&ctx.user_id, id)
             .await
             .map_err(|e| ToolError::from_repo(e, not_found(id)))?;
-        Ok(outcome(&task, "deleted"))
+        Ok(ToolOutput::changed(&task, "deleted"))
     }
 }

@@ -25,6 +25,7 @@ async fn call(set: &ToolSet, user: &str, name: &str, args: Value) -> Value {
     set.dispatch(&ctx(user), name, args)
         .await
         .expect("dispatch")
+        .to_value()
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::types::MaybeUndefined;
+use poem_openapi::types::{Any, MaybeUndefined};
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme, Tags};
 use serde::Serialize;
 use todo_agent::ToolCallRecord;
@@ -14,6 +14,7 @@ use todo_domain::{
     Conversation, ConversationId, Message, MessageContent, NewTask, Task, TaskDescription, TaskId,
     TaskPatch, TaskStatusFilter, TaskTitle, Timestamp,
 };
+use todo_tools::ToolOutput;
 
 use crate::HttpState;
 use crate::error::ApiError;
@@ -65,7 +66,17 @@ struct ChatRequest {
 struct ToolCallBody {
     name: String,
     arguments: serde_json::Value,
-    result: serde_json::Value,
+    /// Written from the tool's typed output (documented as any JSON, as a `Value` is): a
+    /// listing of hundreds of tasks is not built as a JSON tree first.
+    #[oai(deserialize_with = "never_parsed")]
+    result: Any<ToolOutput>,
+}
+
+/// A chat answer is written, never read: [`ToolCallBody`] is not a request body.
+fn never_parsed(_: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Any<ToolOutput>> {
+    Err(poem_openapi::types::ParseError::custom(
+        "a tool result is not accepted as input",
+    ))
 }
 
 #[derive(Debug, Object, Serialize)]
@@ -218,7 +229,7 @@ impl From<ToolCallRecord> for ToolCallBody {
         Self {
             name: r.name,
             arguments: r.arguments,
-            result: r.result,
+            result: Any(r.result),
         }
     }
 }
@@ -553,7 +564,15 @@ mod tests {
             tool_calls: vec![ToolCallBody {
                 name: "list_tasks".into(),
                 arguments: json!({"status": "all"}),
-                result: json!({"tasks": [{"id": 1, "description": null, "n": [1.5, -2]}]}),
+                result: Any(ToolOutput::Tasks(vec![todo_domain::Task {
+                    id: todo_domain::TaskId::new(1).expect("id"),
+                    user_id: todo_domain::UserId::parse("alice").expect("user"),
+                    title: "buy \"milk\" \u{2615}".into(),
+                    description: None,
+                    completed: false,
+                    created_at: at,
+                    updated_at: at,
+                }])),
             }],
         });
         same_both_ways(&ChatResponse {

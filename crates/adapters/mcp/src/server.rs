@@ -12,7 +12,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
 use todo_domain::UserId;
-use todo_tools::{ToolContext, ToolDefinition, ToolError, ToolSet, error_result};
+use todo_tools::{ToolContext, ToolDefinition, ToolError, ToolOutput, ToolSet, error_result};
 use tracing::Instrument;
 
 /// The header the streamable HTTP transport names its session with.
@@ -93,13 +93,13 @@ pub(crate) fn to_mcp_tool(definition: ToolDefinition) -> McpTool {
 }
 
 /// The result of a tool that ran: the JSON object as structured content and as text.
-pub(crate) fn tool_result(outcome: Result<Value, ToolError>) -> CallToolResult {
+pub(crate) fn tool_result(outcome: Result<ToolOutput, ToolError>) -> CallToolResult {
     match outcome {
-        Ok(value) => CallToolResult::structured(value),
+        Ok(output) => CallToolResult::structured(output.to_value()),
         Err(e) if e.is_recoverable() => {
-            CallToolResult::structured_error(error_result(&e.to_string()))
+            CallToolResult::structured_error(error_result(&e.to_string()).to_value())
         }
-        Err(_) => CallToolResult::structured_error(error_result(UNAVAILABLE_MESSAGE)),
+        Err(_) => CallToolResult::structured_error(error_result(UNAVAILABLE_MESSAGE).to_value()),
     }
 }
 

@@ -47,6 +47,8 @@ mod intent;
 mod model;
 mod plan;
 mod reply;
+#[cfg(test)]
+mod testing;
 mod text;
 
 pub use intent::{Intent, TaskChanges, TaskRef, parse};

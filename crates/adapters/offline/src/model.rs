@@ -125,7 +125,9 @@ fn message_tokens(message: &ChatMessage) -> u64 {
                     .map(|c| estimate_tokens(&c.name) + estimate_tokens(&c.arguments))
                     .sum::<u64>()
         }
-        ChatMessage::Tool { name, result, .. } => estimate_tokens(name) + json_tokens(result),
+        ChatMessage::Tool { name, result, .. } => {
+            estimate_tokens(name) + json_tokens(result.as_ref())
+        }
     }
 }
 
@@ -133,7 +135,7 @@ fn message_tokens(message: &ChatMessage) -> u64 {
 /// building the text: a `list_tasks` result of a few hundred tasks is tens of kilobytes.
 /// serde_json writes in pieces of a few bytes; they are gathered into blocks of 8 kB first,
 /// which the counter goes through many bytes at a time.
-fn json_tokens(value: &serde_json::Value) -> u64 {
+fn json_tokens(value: &impl serde::Serialize) -> u64 {
     let mut writer = std::io::BufWriter::with_capacity(8192, TokenCounter::default());
     // Writing to the counter cannot fail and a Value always serializes.
     let _ = serde_json::to_writer(&mut writer, value);
@@ -353,8 +355,10 @@ mod tests {
             ChatMessage::Tool {
                 call_id: "call_1".into(),
                 name: "list_tasks".into(),
-                result: json!({"tasks": [{"id": 7, "title": "buy milk", "completed": false}]})
-                    .into(),
+                result: crate::testing::output(
+                    &json!({"tasks": [{"id": 7, "title": "buy milk", "completed": false}]}),
+                )
+                .into(),
             },
         ];
         let response = OfflineModel.respond(&request(messages, ALL));

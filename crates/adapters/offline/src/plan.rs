@@ -16,6 +16,7 @@
 use serde_json::{Map, Value, json};
 use todo_agent::ChatMessage;
 use todo_domain::TaskStatusFilter;
+use todo_tools::ToolOutput;
 
 use crate::intent::{Intent, TaskRef, parse};
 use crate::reply;
@@ -50,7 +51,7 @@ pub(crate) struct ListedTask<'a> {
 /// A tool result the agent fed back after the user's message.
 struct Observation<'a> {
     name: &'a str,
-    result: &'a Value,
+    result: &'a ToolOutput,
 }
 
 /// The next step for this exchange.
@@ -83,10 +84,8 @@ fn next(intent: &Intent, observations: &[Observation<'_>]) -> Step {
     let Some(last) = observations.last() else {
         return first_step(intent);
     };
-    if let Some(error) = last.result.get("error") {
-        return Step::Reply(reply::tool_error(
-            error.as_str().unwrap_or("the tool failed"),
-        ));
+    if let Some(error) = last.result.error() {
+        return Step::Reply(reply::tool_error(error));
     }
     let result = last.result;
     match (intent, last.name) {
@@ -236,25 +235,20 @@ fn resolve_then_act(intent: &Intent, query: &str, tasks: &[ListedTask<'_>]) -> S
     }
 }
 
-/// The tasks of a `list_tasks` result; entries that lack an id or a title are skipped.
-pub(crate) fn listed_tasks(result: &Value) -> Vec<ListedTask<'_>> {
-    result
-        .get("tasks")
-        .and_then(Value::as_array)
-        .map(|tasks| {
-            tasks
-                .iter()
-                .filter_map(|t| {
-                    Some(ListedTask {
-                        id: t.get("id")?.as_i64()?,
-                        title: t.get("title")?.as_str()?,
-                        description: t.get("description").and_then(Value::as_str),
-                        completed: t.get("completed").and_then(Value::as_bool).unwrap_or(false),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// The tasks of a `list_tasks` result (none for any other result).
+pub(crate) fn listed_tasks(result: &ToolOutput) -> Vec<ListedTask<'_>> {
+    match result {
+        ToolOutput::Tasks(tasks) => tasks
+            .iter()
+            .map(|t| ListedTask {
+                id: t.id.get(),
+                title: &t.title,
+                description: t.description.as_deref(),
+                completed: t.completed,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -262,6 +256,7 @@ mod tests {
     use todo_agent::ToolCallRequest;
 
     use super::*;
+    use crate::testing::output;
 
     fn user(text: &str) -> ChatMessage {
         ChatMessage::User(text.into())
@@ -278,11 +273,11 @@ mod tests {
         }
     }
 
-    fn tool(name: &str, result: Value) -> ChatMessage {
+    fn tool(name: &str, result: &Value) -> ChatMessage {
         ChatMessage::Tool {
             call_id: "call_1".into(),
             name: name.into(),
-            result: result.into(),
+            result: output(result).into(),
         }
     }
 
@@ -353,7 +348,7 @@ mod tests {
             called(DELETE_TASK, &json!({"task_id": 9})),
             tool(
                 DELETE_TASK,
-                json!({"task_id": 9, "status": "deleted", "title": "x"}),
+                &json!({"task_id": 9, "status": "deleted", "title": "x"}),
             ),
             ChatMessage::Assistant {
                 content: Some("Deleted task 9 'x'.".into()),
@@ -371,7 +366,7 @@ mod tests {
             plan(&[
                 user(command),
                 called(LIST_TASKS, &json!({"status": "all"})),
-                tool(LIST_TASKS, tasks()),
+                tool(LIST_TASKS, &tasks()),
             ])
         };
         assert_eq!(
@@ -406,7 +401,7 @@ mod tests {
             reply_of(plan(&[
                 user(command),
                 called(name, &json!({})),
-                tool(name, result),
+                tool(name, &result),
             ]))
         };
         assert_eq!(
@@ -456,11 +451,11 @@ mod tests {
         let messages = [
             user("I finished buy milk"),
             called(LIST_TASKS, &json!({"status": "all"})),
-            tool(LIST_TASKS, tasks()),
+            tool(LIST_TASKS, &tasks()),
             called(COMPLETE_TASK, &json!({"task_id": 1})),
             tool(
                 COMPLETE_TASK,
-                json!({"task_id": 1, "status": "completed", "title": "buy milk"}),
+                &json!({"task_id": 1, "status": "completed", "title": "buy milk"}),
             ),
         ];
         assert_eq!(
@@ -471,7 +466,7 @@ mod tests {
 
     #[test]
     fn resolution_rules() {
-        let result = tasks();
+        let result = output(&tasks());
         let listed = listed_tasks(&result);
         assert_eq!(listed.len(), 4);
         assert_eq!(resolve("Buy Milk", &listed), Resolution::Found(&listed[0]));
@@ -486,11 +481,11 @@ mod tests {
         );
         assert_eq!(resolve("dog", &listed), Resolution::NotFound);
         assert_eq!(resolve("dog", &[]), Resolution::NotFound);
-        let result = json!({"tasks": [
+        let result = output(&json!({"tasks": [
             {"id": 1, "title": "milk", "completed": false},
             {"id": 2, "title": "MILK", "completed": true},
             {"id": 3, "title": "buy milk", "completed": false},
-        ]});
+        ]}));
         let twins = listed_tasks(&result);
         assert_eq!(
             resolve("milk", &twins),
@@ -518,11 +513,23 @@ mod tests {
     }
 
     #[test]
-    fn malformed_list_entries_are_skipped() {
-        let result = json!({"tasks": [{"id": 1}, {"title": "x"}, {"id": 2, "title": "ok"}]});
-        let listed = listed_tasks(&result);
-        assert_eq!(listed.len(), 1);
-        assert_eq!(listed[0].title, "ok");
-        assert!(listed_tasks(&json!({"nope": 1})).is_empty());
+    fn only_a_listing_lists_tasks() {
+        let listing = output(&tasks());
+        assert_eq!(
+            listed_tasks(&listing)[1],
+            ListedTask {
+                id: 2,
+                title: "Pay rent",
+                description: Some("before the 5th"),
+                completed: true
+            }
+        );
+        assert!(listed_tasks(&output(&json!({"error": "task 9 not found"}))).is_empty());
+        assert!(
+            listed_tasks(&output(
+                &json!({"task_id": 1, "status": "deleted", "title": "x"})
+            ))
+            .is_empty()
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
 use todo_domain::TaskStatusFilter;
+use todo_tools::ToolOutput;
 
 use crate::intent::{Intent, TaskChanges};
 use crate::plan::ListedTask;
@@ -31,18 +31,21 @@ pub(crate) fn help(asked: bool) -> String {
     text
 }
 
-fn id_of(result: &Value) -> String {
-    result
-        .get("task_id")
-        .and_then(Value::as_i64)
-        .map_or_else(|| "?".to_owned(), |id| id.to_string())
+fn id_of(result: &ToolOutput) -> String {
+    match result {
+        ToolOutput::Changed { task_id, .. } => task_id.to_string(),
+        _ => "?".to_owned(),
+    }
 }
 
-fn title_of(result: &Value) -> &str {
-    result.get("title").and_then(Value::as_str).unwrap_or("")
+fn title_of(result: &ToolOutput) -> &str {
+    match result {
+        ToolOutput::Changed { title, .. } => title,
+        _ => "",
+    }
 }
 
-pub(crate) fn added(result: &Value, description: Option<&str>) -> String {
+pub(crate) fn added(result: &ToolOutput, description: Option<&str>) -> String {
     let mut text = format!("Added task '{}' (#{})", title_of(result), id_of(result));
     if let Some(description) = description {
         let _ = write!(text, " with description '{description}'");
@@ -51,7 +54,7 @@ pub(crate) fn added(result: &Value, description: Option<&str>) -> String {
     text
 }
 
-pub(crate) fn completed(result: &Value) -> String {
+pub(crate) fn completed(result: &ToolOutput) -> String {
     format!(
         "Marked task {} '{}' as completed.",
         id_of(result),
@@ -59,11 +62,11 @@ pub(crate) fn completed(result: &Value) -> String {
     )
 }
 
-pub(crate) fn deleted(result: &Value) -> String {
+pub(crate) fn deleted(result: &ToolOutput) -> String {
     format!("Deleted task {} '{}'.", id_of(result), title_of(result))
 }
 
-pub(crate) fn updated(result: &Value, changes: &TaskChanges) -> String {
+pub(crate) fn updated(result: &ToolOutput, changes: &TaskChanges) -> String {
     let (id, title) = (id_of(result), title_of(result));
     match (&changes.title, &changes.description) {
         (Some(_), None) => format!("Renamed task {id} to '{title}'."),
@@ -97,10 +100,12 @@ pub(crate) fn tool_error(message: &str) -> String {
 
 /// A result this model did not expect at this point (only reachable with a hand-made
 /// exchange): report it plainly.
-pub(crate) fn generic(name: &str, result: &Value) -> String {
-    match result.get("status").and_then(Value::as_str) {
-        Some(status) => format!("Task {} '{}' {status}.", id_of(result), title_of(result)),
-        None => format!("Done ({name})."),
+pub(crate) fn generic(name: &str, result: &ToolOutput) -> String {
+    match result {
+        ToolOutput::Changed { status, .. } => {
+            format!("Task {} '{}' {status}.", id_of(result), title_of(result))
+        }
+        _ => format!("Done ({name})."),
     }
 }
 
@@ -188,6 +193,7 @@ mod tests {
 
     use super::*;
     use crate::intent::TaskRef;
+    use crate::testing::output;
 
     fn task(id: i64, title: &str, completed: bool) -> ListedTask<'_> {
         ListedTask {
@@ -200,7 +206,7 @@ mod tests {
 
     #[test]
     fn confirmations_use_the_result() {
-        let result = json!({"task_id": 3, "status": "created", "title": "pay rent"});
+        let result = output(&json!({"task_id": 3, "status": "created", "title": "pay rent"}));
         assert_eq!(added(&result, None), "Added task 'pay rent' (#3).");
         assert_eq!(
             added(&result, Some("before the 5th")),
@@ -210,13 +216,13 @@ mod tests {
             title: Some("call dad".into()),
             description: None,
         };
-        let result = json!({"task_id": 1, "status": "updated", "title": "call dad"});
+        let result = output(&json!({"task_id": 1, "status": "updated", "title": "call dad"}));
         assert_eq!(updated(&result, &rename), "Renamed task 1 to 'call dad'.");
         let describe = TaskChanges {
             title: None,
             description: Some(Some("bring ID".into())),
         };
-        let result = json!({"task_id": 2, "status": "updated", "title": "visit bank"});
+        let result = output(&json!({"task_id": 2, "status": "updated", "title": "visit bank"}));
         assert_eq!(
             updated(&result, &describe),
             "Updated the description of task 2 'visit bank' to 'bring ID'."

@@ -74,7 +74,7 @@ async fn add_stores_the_task_and_confirms_it() {
         json!({"title": "buy milk"})
     );
     assert_eq!(
-        outcome.tool_calls[0].result,
+        outcome.tool_calls[0].result.to_value(),
         json!({"task_id": 1, "status": "created", "title": "buy milk"})
     );
 
@@ -219,7 +219,7 @@ async fn an_unknown_id_gets_the_tool_error_as_reply() {
     let outcome = h.say("delete task 42").await;
     assert_eq!(names(&outcome.tool_calls), ["delete_task"]);
     assert_eq!(
-        outcome.tool_calls[0].result,
+        outcome.tool_calls[0].result.to_value(),
         json!({"error": "task 42 not found"})
     );
     assert_eq!(outcome.response, "Task 42 not found.");

@@ -8,9 +8,9 @@ use todo_agent::{
     ChatMessage, ChatModel, ChatModelError, ChatRequest, ChatResponse, TokenUsage, ToolCallRequest,
 };
 use todo_domain::testing::InMemoryTaskRepository;
-use todo_domain::{ConversationId, UserId};
+use todo_domain::{ConversationId, TaskId, UserId};
 use todo_openai::{OpenAiModel, OpenAiSettings, OpenAiSetupError};
-use todo_tools::ToolSet;
+use todo_tools::{ToolOutput, ToolSet};
 use wiremock::ResponseTemplate;
 
 use crate::support::{
@@ -67,7 +67,11 @@ async fn the_request_follows_the_chat_completions_format_field_by_field() {
         ChatMessage::Tool {
             call_id: "call_1".into(),
             name: "add_task".into(),
-            result: json!({"task_id": 1, "status": "created", "title": "milk"}).into(),
+            result: Arc::new(ToolOutput::Changed {
+                task_id: TaskId::new(1).expect("id"),
+                status: "created",
+                title: "milk".into(),
+            }),
         },
         ChatMessage::Assistant {
             content: Some("Added milk.".into()),
