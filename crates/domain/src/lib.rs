@@ -6,6 +6,7 @@
 
 mod ids;
 mod task;
+pub mod timestamp;
 mod values;
 
 #[cfg(feature = "testing")]

@@ -22,14 +22,10 @@ use crate::middleware::AuthUser;
 use crate::payload::JsonBody;
 use crate::text::Text;
 
-/// Timestamps in the form poem-openapi's `ToJSON` gives them (`to_rfc3339`), so that
-/// [`JsonBody`] writes the bytes `Json` would.
-fn rfc3339<S: serde::Serializer>(
-    at: &Timestamp,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    serializer.serialize_str(&at.to_rfc3339())
-}
+// Timestamps in the form poem-openapi's `ToJSON` gives them (`to_rfc3339`), so that
+// `JsonBody` writes the bytes `Json` would, without a string per timestamp (a task listing has
+// two per task).
+use todo_domain::timestamp::serialize_rfc3339 as rfc3339;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
