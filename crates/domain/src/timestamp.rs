@@ -44,6 +44,8 @@ enum Zone {
 /// Writes `at` into `buf`, returning its length; `None` where chrono's form is not the plain
 /// one (a year outside 0..=9999, a leap second).
 fn write(at: &Timestamp, buf: &mut [u8; 35], zone: Zone) -> Option<usize> {
+    // UTC's fields, read once: each of `DateTime`'s own accessors adds the offset again.
+    let at = at.naive_utc();
     let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
     let nanos = at.nanosecond();
     if nanos >= 1_000_000_000 {
