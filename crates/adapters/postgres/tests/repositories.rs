@@ -536,9 +536,9 @@ async fn postgres_migrations_are_idempotent() {
 }
 
 /// A long reply (a listing of hundreds of tasks) is compressed with lz4 where the server has it,
-/// and reads back whole.
+/// stays in its row rather than in the TOAST table, and reads back whole.
 #[tokio::test]
-async fn postgres_compresses_long_messages_with_lz4() {
+async fn postgres_keeps_a_long_reply_compressed_in_its_row() {
     with_pg(|pg| async move {
         let db = pg.connect().await;
         let alice = user("alice");
@@ -585,6 +585,18 @@ async fn postgres_compresses_long_messages_with_lz4() {
             .expect("a method");
         // Without lz4 the server compresses with its default, pglz.
         assert_eq!(method.as_deref(), Some(if lz4 { "lz4" } else { "pglz" }));
+        // Nothing went to the TOAST table: it is still empty.
+        let toast_bytes = raw
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'message'",
+            ))
+            .await
+            .expect("toast size")
+            .expect("a row")
+            .try_get_by_index::<i64>(0)
+            .expect("a size");
+        assert_eq!(toast_bytes, 0);
         assert_eq!(
             conversations
                 .list_messages(&alice, conversation.id, 50)

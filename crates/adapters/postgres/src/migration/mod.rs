@@ -6,7 +6,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m20260101_000001_initial;
 mod m20261128_000002_sqlite_message_trigger;
 mod m20261129_000003_sqlite_task_listing_index;
-mod m20261129_000004_postgres_message_lz4;
+mod m20261129_000004_postgres_message_storage;
 
 pub(crate) struct Migrator;
 
@@ -16,7 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261128_000002_sqlite_message_trigger::Migration),
             Box::new(m20261129_000003_sqlite_task_listing_index::Migration),
-            Box::new(m20261129_000004_postgres_message_lz4::Migration),
+            Box::new(m20261129_000004_postgres_message_storage::Migration),
         ]
     }
 }
