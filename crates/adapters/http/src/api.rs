@@ -540,6 +540,12 @@ mod tests {
     }
 
     #[test]
+    fn a_tool_result_is_never_read_as_input() {
+        assert!(never_parsed(Some(json!({"tasks": []}))).is_err());
+        assert!(never_parsed(None).is_err());
+    }
+
+    #[test]
     fn json_body_writes_what_json_would() {
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:15:30.123456Z")
             .expect("time")
