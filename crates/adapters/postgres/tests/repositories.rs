@@ -133,6 +133,36 @@ async fn concurrent_writes(db: &Database) {
 
 /// The benchmark writes rows with plain SQL and relies on the column defaults; the
 /// repositories must read such rows.
+/// A listed row that breaks a domain rule (written by something other than this adapter) is a
+/// broken invariant: the listing fails with `Unexpected`, saying which row, and panics nowhere.
+async fn rows_that_break_the_rules(db: &Database, url: &str, extra_bad_row: Option<&str>) {
+    let raw = sea_orm::Database::connect(url)
+        .await
+        .expect("raw connection");
+    let tasks = db.task_repository();
+    let mallory = user("mallory");
+    raw.execute_unprepared("INSERT INTO task (id, user_id, title) VALUES (-5, 'mallory', 'x')")
+        .await
+        .expect("insert a negative id");
+    match tasks.list_tasks(&mallory, TaskStatusFilter::All).await {
+        Err(TaskRepositoryError::Unexpected(m)) => {
+            assert!(m.contains("invalid task row -5"), "{m}");
+        }
+        other => panic!("expected Unexpected, got {other:?}"),
+    }
+    if let Some(sql) = extra_bad_row {
+        let eve = user("eve");
+        raw.execute_unprepared(sql).await.expect("insert a bad row");
+        match tasks.list_tasks(&eve, TaskStatusFilter::All).await {
+            Err(TaskRepositoryError::Unexpected(m)) => {
+                assert!(m.contains("could not be decoded"), "{m}");
+            }
+            other => panic!("expected Unexpected, got {other:?}"),
+        }
+    }
+    let _ = raw.close().await;
+}
+
 async fn rows_written_by_plain_sql(db: &Database, url: &str) {
     let raw = sea_orm::Database::connect(url)
         .await
@@ -299,6 +329,20 @@ async fn sqlite_data_survives_close_and_reopen() {
             .expect("messages"),
         vec![message]
     );
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_refuses_listed_rows_that_break_the_rules() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    // SQLite takes any text in a timestamp column.
+    rows_that_break_the_rules(
+        &db,
+        &file.url,
+        Some("INSERT INTO task (user_id, title, created_at) VALUES ('eve', 'y', 'not a time')"),
+    )
+    .await;
     db.close().await;
 }
 
@@ -671,6 +715,16 @@ async fn postgres_migrations_give_up_on_a_lock_held_too_long() {
             .await
             .expect("the lock is free");
         contracts(&db).await;
+        db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_refuses_listed_rows_that_break_the_rules() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        rows_that_break_the_rules(&db, &pg.url, None).await;
         db.close().await;
     })
     .await;
