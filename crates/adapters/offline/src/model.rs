@@ -137,7 +137,8 @@ fn message_tokens(message: &ChatMessage) -> u64 {
 /// which the counter goes through many bytes at a time.
 fn json_tokens(value: &impl serde::Serialize) -> u64 {
     let mut writer = std::io::BufWriter::with_capacity(8192, TokenCounter::default());
-    // Writing to the counter cannot fail and a Value always serializes.
+    // Writing to the counter cannot fail, and what is counted here (tool results, tool
+    // schemas) always serializes: maps with string keys, no failing impls.
     let _ = serde_json::to_writer(&mut writer, value);
     writer.into_inner().map_or(0, |counter| counter.count)
 }
@@ -158,7 +159,8 @@ fn ascii_space(b: u8) -> bool {
 /// Tokens begun by `text[1..]`, each byte after the one before it: a letter or digit after
 /// anything else, or a character that is neither a letter, a digit nor a space. ASCII only.
 fn ascii_tokens_after_first(text: &[u8]) -> u64 {
-    let (Some(bytes), Some(before)) = (text.get(1..), text.get(..text.len() - 1)) else {
+    let before_last = text.len().saturating_sub(1);
+    let (Some(bytes), Some(before)) = (text.get(1..), text.get(..before_last)) else {
         return 0;
     };
     // At most one token begins at each byte, so 255 bytes fit a u8 count: the compiler then
@@ -471,6 +473,13 @@ mod tests {
         let mut broken = TokenCounter::default();
         std::io::Write::write_all(&mut broken, b"ab\xffcd \xe2\x98").expect("write");
         assert_eq!(broken.count, 5, "ab, U+FFFD, cd, then one per stray byte");
+    }
+
+    #[test]
+    fn no_text_no_tokens() {
+        assert_eq!(ascii_tokens_after_first(b""), 0);
+        assert_eq!(ascii_tokens_after_first(b"a"), 0);
+        assert_eq!(ascii_tokens_after_first(b"a,"), 1);
     }
 
     #[test]
