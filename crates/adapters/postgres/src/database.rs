@@ -281,7 +281,7 @@ fn cpus() -> u32 {
 /// taken (sqlx's default is 50). A listing of a few hundred tasks no longer stops the thread,
 /// and wakes it, every 50 rows: in 12 s SQLite `new` runs (`bench/profile.sh sqlite on new
 /// 12`, interleaved) `db_list_tasks` p95 fell from 29–34 ms to 11 ms and the server's CPU per
-/// chat by 3–10%. A row waits in the buffer only while the task has not taken it.
+/// chat by 2–10%. A row waits in the buffer only while the task has not taken it.
 const SQLITE_ROW_BUFFER: usize = 1024;
 
 fn sqlite_pragmas(options: &mut ConnectOptions, busy_timeout: Duration) {
