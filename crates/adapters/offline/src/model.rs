@@ -136,11 +136,54 @@ fn message_tokens(message: &ChatMessage) -> u64 {
 /// serde_json writes in pieces of a few bytes; they are gathered into blocks of 8 kB first,
 /// which the counter goes through many bytes at a time.
 fn json_tokens(value: &impl serde::Serialize) -> u64 {
-    let mut writer = std::io::BufWriter::with_capacity(8192, TokenCounter::default());
+    let mut blocks = Blocks {
+        block: [0; BLOCK],
+        len: 0,
+        counter: TokenCounter::default(),
+    };
     // Writing to the counter cannot fail, and what is counted here (tool results, tool
     // schemas) always serializes: maps with string keys, no failing impls.
-    let _ = serde_json::to_writer(&mut writer, value);
-    writer.into_inner().map_or(0, |counter| counter.count)
+    let _ = serde_json::to_writer(&mut blocks, value);
+    blocks.count_block();
+    blocks.counter.count
+}
+
+const BLOCK: usize = 8192;
+
+/// serde_json's output gathered on the stack into blocks for a [`TokenCounter`]: no allocation
+/// for the small values (tool schemas, a task's outcome) counted on every round. A piece is
+/// never split between blocks; serde_json splits its output only at ASCII bytes, so each block
+/// is whole UTF-8.
+struct Blocks {
+    block: [u8; BLOCK],
+    len: usize,
+    counter: TokenCounter,
+}
+
+impl Blocks {
+    fn count_block(&mut self) {
+        self.counter.push_bytes(&self.block[..self.len]);
+        self.len = 0;
+    }
+}
+
+impl std::io::Write for Blocks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.len + bytes.len() > BLOCK {
+            self.count_block();
+        }
+        if bytes.len() > BLOCK {
+            self.counter.push_bytes(bytes);
+        } else {
+            self.block[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// An ASCII letter or digit.
@@ -253,18 +296,6 @@ impl TokenCounter {
                 }
             }
         }
-    }
-}
-
-impl std::io::Write for TokenCounter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        // serde_json splits its output only at ASCII bytes, so each piece is whole UTF-8.
-        self.push_bytes(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -471,7 +502,7 @@ mod tests {
             assert_eq!((fast.count, fast.in_word), (slow.count, slow.in_word));
         }
         let mut broken = TokenCounter::default();
-        std::io::Write::write_all(&mut broken, b"ab\xffcd \xe2\x98").expect("write");
+        broken.push_bytes(b"ab\xffcd \xe2\x98");
         assert_eq!(broken.count, 5, "ab, U+FFFD, cd, then one per stray byte");
     }
 
@@ -511,5 +542,8 @@ mod tests {
         let listing = json!({ "tasks": tasks });
         assert!(listing.to_string().len() > 3 * 8192);
         assert_eq!(json_tokens(&listing), estimate_tokens(&listing.to_string()));
+        // A piece longer than a block (serde_json writes a string's unescaped run at once).
+        let long = json!({"description": "word, ".repeat(3000), "after": "x"});
+        assert_eq!(json_tokens(&long), estimate_tokens(&long.to_string()));
     }
 }
