@@ -78,6 +78,8 @@ fn telemetry() -> Telemetry {
             schedule_delay: Duration::from_millis(200),
             max_export_batch_size: 512,
             export_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(10),
+            headers: Vec::new(),
         },
         summary_window: Duration::from_secs(600),
         summary_max_samples: 100_000,

@@ -14,6 +14,8 @@ pub mod names;
 pub mod otlp;
 mod timed;
 pub mod trace;
+mod transport;
+mod wire;
 pub mod writer;
 
 use std::io::Write;

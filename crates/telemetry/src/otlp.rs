@@ -2,8 +2,8 @@
 //! a bounded batch processor of our own: a request only ever does a non-blocking `try_send`,
 //! the export runs on a dedicated thread, and every span that does not make it out (queue
 //! full, export failed or timed out, left at shutdown) is counted. A request hands over the
-//! span as [`crate::trace`] recorded it; the conversion to the exporter's `SpanData` (an owned
-//! `KeyValue` per attribute) happens on the export thread.
+//! span as [`crate::trace`] recorded it; the export thread writes it into the batch's
+//! protobuf bytes at once ([`crate::wire`]) and sends each batch ([`crate::transport`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -11,12 +11,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter as _};
 
 use crate::trace::OtelSpan;
+use crate::transport::Sender;
+use crate::wire::Batch;
 
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,13 @@ pub struct OtlpSettings {
     pub max_queue_size: usize,
     pub schedule_delay: Duration,
     pub max_export_batch_size: usize,
+    /// The whole export of a batch, retries included (`OTEL_BSP_EXPORT_TIMEOUT`).
     pub export_timeout: Duration,
+    /// One attempt (`OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `OTEL_EXPORTER_OTLP_TIMEOUT`).
+    pub request_timeout: Duration,
+    /// Sent with every export (`OTEL_EXPORTER_OTLP_HEADERS`, then
+    /// `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, which wins for a name both give).
+    pub headers: Vec<(String, String)>,
 }
 
 /// `OTEL_TRACES_SAMPLER` and its argument.
@@ -114,7 +120,7 @@ impl OtlpSettings {
         let count = |name: &str, default: u64| -> Result<usize, String> {
             number(name, default).map(|n| usize::try_from(n).unwrap_or(usize::MAX).max(1))
         };
-        Ok(Self {
+        let settings = Self {
             endpoint,
             protocol,
             service_name: var("OTEL_SERVICE_NAME").unwrap_or_else(|| "todo-chatbot".to_owned()),
@@ -123,8 +129,77 @@ impl OtlpSettings {
             schedule_delay: Duration::from_millis(number("OTEL_BSP_SCHEDULE_DELAY", 5000)?),
             max_export_batch_size: count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512)?,
             export_timeout: Duration::from_millis(number("OTEL_BSP_EXPORT_TIMEOUT", 30_000)?),
-        })
+            request_timeout: Duration::from_millis(
+                match var("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") {
+                    Some(_) => number("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10_000)?,
+                    None => number("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000)?,
+                },
+            ),
+            headers: {
+                let mut headers = Vec::new();
+                for name in [
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                ] {
+                    for (key, value) in parse_headers(name, var(name).as_deref().unwrap_or(""))? {
+                        headers.retain(|(k, _): &(String, String)| !k.eq_ignore_ascii_case(&key));
+                        headers.push((key, value));
+                    }
+                }
+                headers
+            },
+        };
+        for name in [
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ] {
+            if let Some(v) = var(name).filter(|v| !v.eq_ignore_ascii_case("none")) {
+                return Err(format!("{name}: '{v}' is not supported (none)"));
+            }
+        }
+        Ok(settings)
     }
+}
+
+/// `OTEL_EXPORTER_OTLP_HEADERS`' format: `name=value` pairs separated by commas, values
+/// percent-encoded, blanks around either trimmed.
+fn parse_headers(var: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut headers = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = |why: &str| format!("{var}: '{pair}' {why}");
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| bad("is not name=value"))?;
+        let name = name.trim();
+        let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+        if name.is_empty() || !name.bytes().all(token) {
+            return Err(bad("has no valid header name"));
+        }
+        let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid value"))?;
+        if value.bytes().any(|c| c.is_ascii_control() && c != b'\t') {
+            return Err(bad("has an invalid value"));
+        }
+        headers.push((name.to_owned(), value));
+    }
+    Ok(headers)
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 enum Message {
@@ -234,80 +309,40 @@ impl CountingBatchProcessor {
     }
 }
 
-fn build_exporter(settings: &OtlpSettings, endpoint: &str) -> Result<SpanExporter, String> {
-    let built = match settings.protocol {
-        Protocol::Grpc => SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(endpoint)
-            .with_timeout(settings.export_timeout)
-            .build(),
-        Protocol::HttpProtobuf => {
-            // The workspace builds reqwest with rustls and no crypto provider of its own: its
-            // client panics unless one is installed for the process (a no-op when one is).
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            SpanExporter::builder()
-                .with_http()
-                .with_endpoint(endpoint)
-                .with_timeout(settings.export_timeout)
-                .build()
-        }
-    };
-    built.map_err(|e| e.to_string())
-}
-
 fn run_worker(
     settings: &OtlpSettings,
     rx: &Receiver<Message>,
     control: &Receiver<Message>,
     dropped: &AtomicU64,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    let sender = match Sender::new(settings) {
+        Ok(sender) => Some(sender),
         Err(e) => {
-            eprintln!("otlp-export: cannot start a runtime: {e}");
-            return;
-        }
-    };
-    let endpoint = settings.endpoint.clone().unwrap_or_default();
-    // The gRPC exporter must be built inside a runtime; the HTTP one (blocking client) must not.
-    let exporter = match settings.protocol {
-        Protocol::Grpc => runtime.block_on(async { build_exporter(settings, &endpoint) }),
-        Protocol::HttpProtobuf => build_exporter(settings, &endpoint),
-    };
-    let exporter = std::cell::RefCell::new(match exporter {
-        Ok(e) => Some(e),
-        Err(e) => {
-            eprintln!("otlp-export: cannot build the exporter for {endpoint}: {e}");
+            eprintln!("otlp-export: cannot export spans: {e}");
             None
         }
-    });
-    let export = |batch: Vec<SpanData>| {
+    };
+    let mut batch = Batch::new(Resource::builder_empty().build(), crate::trace::scope());
+    let export = |batch: &mut Batch| {
         if batch.is_empty() {
             return;
         }
         let n = batch.len() as u64;
-        let exporter = exporter.borrow();
-        let ok = match (&*exporter, settings.protocol) {
-            (None, _) => false,
-            (Some(e), Protocol::Grpc) => runtime
-                .block_on(async {
-                    tokio::time::timeout(settings.export_timeout, e.export(batch)).await
-                })
-                .is_ok_and(|r| r.is_ok()),
-            (Some(e), Protocol::HttpProtobuf) => {
-                futures_executor::block_on(e.export(batch)).is_ok()
-            }
+        let body = bytes::Bytes::from(batch.finish());
+        let ok = match &sender {
+            None => false,
+            Some(sender) => sender.send(body, settings.export_timeout).is_ok(),
         };
         if !ok {
             dropped.fetch_add(n, Ordering::Relaxed);
         }
     };
+    let take = |batch: &mut Batch, message: Message| {
+        if let Message::Span(span) = message {
+            span.write(batch);
+        }
+    };
 
-    let scope = crate::trace::scope();
-    let mut batch: Vec<SpanData> = Vec::with_capacity(settings.max_export_batch_size);
     let mut last_export = Instant::now();
     // The worker sleeps between ticks instead of blocking on the queue: a request's
     // `try_send` then never has a sleeping receiver to wake (a futex call per span, measured
@@ -319,53 +354,45 @@ fn run_worker(
     loop {
         match control.try_recv() {
             Ok(Message::Flush(ack)) => {
-                batch.extend(rx.try_iter().filter_map(|m| match m {
-                    Message::Span(s) => Some(s.into_span_data(&scope)),
-                    _ => None,
-                }));
-                export(std::mem::take(&mut batch));
+                for message in rx.try_iter() {
+                    take(&mut batch, message);
+                }
+                export(&mut batch);
                 last_export = Instant::now();
                 let _ = ack.send(());
                 continue;
             }
             Ok(Message::Shutdown) | Err(mpsc::TryRecvError::Disconnected) => {
-                batch.extend(rx.try_iter().filter_map(|m| match m {
-                    Message::Span(s) => Some(s.into_span_data(&scope)),
-                    _ => None,
-                }));
-                export(std::mem::take(&mut batch));
-                if let Some(e) = &*exporter.borrow() {
-                    let _ = e.shutdown_with_timeout(settings.export_timeout);
+                for message in rx.try_iter() {
+                    take(&mut batch, message);
                 }
+                export(&mut batch);
                 return;
             }
             Ok(Message::Resource(resource)) => {
-                if let Some(e) = exporter.borrow_mut().as_mut() {
-                    e.set_resource(&resource);
-                }
+                batch.set_resource(*resource);
                 continue;
             }
             _ => {}
         }
         loop {
             match rx.try_recv() {
-                Ok(Message::Span(span)) => {
-                    batch.push(span.into_span_data(&scope));
+                Ok(message) => {
+                    take(&mut batch, message);
                     if batch.len() >= settings.max_export_batch_size {
-                        export(std::mem::take(&mut batch));
+                        export(&mut batch);
                         last_export = Instant::now();
                     }
                 }
-                Ok(_) => {}
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
-                    export(std::mem::take(&mut batch));
+                    export(&mut batch);
                     return;
                 }
             }
         }
         if last_export.elapsed() >= settings.schedule_delay {
-            export(std::mem::take(&mut batch));
+            export(&mut batch);
             last_export = Instant::now();
         }
         std::thread::park_timeout(tick);
@@ -419,6 +446,58 @@ mod tests {
         ]))
         .expect("settings");
         assert_eq!(off.endpoint, None);
+    }
+
+    #[test]
+    fn reads_headers_and_timeouts_of_the_exporter() {
+        let s = OtlpSettings::from_env(&env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                " api-key = a%3Db%2Cc ,x-tenant=one,, ",
+            ),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "X-Tenant=two"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
+        ]))
+        .expect("settings");
+        assert_eq!(
+            s.headers,
+            [
+                ("api-key".to_owned(), "a=b,c".to_owned()),
+                ("X-Tenant".to_owned(), "two".to_owned()),
+            ]
+        );
+        assert_eq!(s.request_timeout, Duration::from_millis(2500));
+        assert_eq!(s.export_timeout, Duration::from_secs(30));
+        let s = OtlpSettings::from_env(&env(&[
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700"),
+        ]))
+        .expect("settings");
+        assert_eq!(s.request_timeout, Duration::from_millis(700));
+        assert!(s.headers.is_empty());
+        let s = OtlpSettings::from_env(&env(&[])).expect("settings");
+        assert_eq!(s.request_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn rejects_headers_and_compression_it_cannot_send_by_name() {
+        for (var, value) in [
+            ("OTEL_EXPORTER_OTLP_HEADERS", "novalue"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "bad name=1"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "=1"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "k=a%0Ab"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(vec![(var, value)].into_boxed_slice());
+            let e = OtlpSettings::from_env(&env(pairs)).expect_err(value);
+            assert!(e.starts_with(var), "{e}");
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! ([`crate::layer::SpanLayer`]) keeps, through [`Tracer`] and [`OtelSpan`], what a traced
 //! `tracing` span needs to become an OTLP span (its ids, decided once; its field
 //! values by field index, text in one buffer; its events) and queues a finished, sampled span
-//! for the export thread, which turns it into the exporter's `SpanData` (an owned `KeyValue`
-//! per attribute) off the request's thread.
+//! for the export thread, which writes it as OTLP protobuf ([`OtelSpan::write`],
+//! [`crate::wire`]) off the request's thread.
 //!
 //! It replaces tracing-opentelemetry, which builds an SDK span for every tracing span through
 //! a `SpanBuilder`, an `Arc<Mutex<…>>` per span and an OpenTelemetry `Context` per parent,
@@ -23,15 +23,15 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{
     Event as OtelEvent, SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
-use opentelemetry_sdk::trace::{
-    IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks,
-};
+use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+#[cfg(test)]
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata};
 use tracing_subscriber::Registry;
@@ -39,6 +39,7 @@ use tracing_subscriber::registry::LookupSpan as _;
 
 use crate::layer::{SpanLayer, SpanRecord};
 use crate::otlp::{CountingBatchProcessor, SamplerSpec};
+use crate::wire::Batch;
 
 /// The most attributes and events one span keeps, as the SDK's default span limits; what is
 /// over is counted in the exported span.
@@ -111,6 +112,12 @@ impl Tracer {
     fn recording(&self, sampled: bool) -> bool {
         sampled && self.processor.is_some()
     }
+}
+
+/// Nanoseconds since the Unix epoch, 0 before it (as opentelemetry-proto's transform).
+fn unix_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// Appends `value` to a span's text buffer and returns where it is; `None` (and nothing
@@ -206,7 +213,99 @@ impl OtelSpan {
         }
     }
 
-    /// The span as the exporter takes it: here the attributes become `KeyValue`s.
+    /// Writes the span as an OTLP `Span` message into `batch`: the same message
+    /// opentelemetry-proto makes of [`OtelSpan::into_span_data`]'s `SpanData`, without either
+    /// copy (the tests hold the two equal).
+    pub(crate) fn write(&self, batch: &mut Batch) {
+        let (w, span) = batch.begin_span();
+        w.bytes(1, &self.trace_id.to_bytes());
+        w.bytes(2, &self.span_id.to_bytes());
+        w.bytes(3, self.trace_state.header().as_bytes());
+        if self.parent_span_id != SpanId::INVALID {
+            w.bytes(4, &self.parent_span_id.to_bytes());
+        }
+        w.bytes(
+            5,
+            self.name.as_deref().unwrap_or(self.meta.name()).as_bytes(),
+        );
+        w.uint(
+            6,
+            match self.kind {
+                SpanKind::Internal => 1,
+                SpanKind::Server => 2,
+                SpanKind::Client => 3,
+                SpanKind::Producer => 4,
+                SpanKind::Consumer => 5,
+            },
+        );
+        w.fixed64(7, unix_nanos(self.start));
+        w.fixed64(8, unix_nanos(self.end.unwrap_or(self.start)));
+        // Attributes: the set fields by index, then the extra ones, at most MAX_ATTRIBUTES.
+        let mut written = 0usize;
+        let mut all = 0usize;
+        for (field, value) in self.meta.fields().iter().zip(&self.values) {
+            if matches!(value, FieldValue::Unset) {
+                continue;
+            }
+            all += 1;
+            if written == MAX_ATTRIBUTES {
+                continue;
+            }
+            written += 1;
+            let key = field.name();
+            match *value {
+                FieldValue::Unset => {}
+                FieldValue::Str(start, end) => w.key_str(
+                    9,
+                    key,
+                    self.text
+                        .get(start as usize..end as usize)
+                        .unwrap_or_default(),
+                ),
+                FieldValue::I64(v) => w.key_i64(9, key, v),
+                FieldValue::F64(v) => w.key_f64(9, key, v),
+                FieldValue::Bool(v) => w.key_bool(9, key, v),
+            }
+        }
+        all += self.extra.len();
+        let room = MAX_ATTRIBUTES - written;
+        w.attributes(9, &self.extra[..self.extra.len().min(room)]);
+        w.uint(
+            10,
+            u64::try_from(all.saturating_sub(MAX_ATTRIBUTES)).unwrap_or(u64::MAX),
+        );
+        for event in &self.events {
+            // Event { fixed64 time_unix_nano = 1; string name = 2;
+            //         repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4 }
+            let nested = w.begin(11);
+            w.fixed64(1, unix_nanos(event.timestamp));
+            w.bytes(2, event.name.as_bytes());
+            w.attributes(3, &event.attributes);
+            w.uint(4, u64::from(event.dropped_attributes_count));
+            w.end(nested);
+        }
+        w.uint(12, u64::from(self.dropped_events));
+        // Status { string message = 2; StatusCode code = 3 }, always present.
+        let status = w.begin(15);
+        match &self.status {
+            Status::Unset => {}
+            Status::Ok => w.uint(3, 1),
+            Status::Error { description } => {
+                w.bytes(2, description.as_bytes());
+                w.uint(3, 2);
+            }
+        }
+        w.end(status);
+        // The trace flags, and that the parent's remoteness is known (and whether it is).
+        let flags =
+            u32::from(self.flags.to_u8()) | 0x100 | if self.parent_remote { 0x200 } else { 0 };
+        w.fixed32(16, flags);
+        batch.end_span(span);
+    }
+
+    /// The span as the SDK's exporter takes it: here the attributes become `KeyValue`s. Kept
+    /// for the tests, which hold [`OtelSpan::write`] to what opentelemetry-proto makes of it.
+    #[cfg(test)]
     pub(crate) fn into_span_data(self, scope: &InstrumentationScope) -> SpanData {
         let mut attributes = Vec::with_capacity(self.values.len() + self.extra.len());
         for (field, value) in self.meta.fields().iter().zip(&self.values) {
@@ -590,6 +689,183 @@ mod tests {
         assert!(on.sampled(Some(TraceFlags::NOT_SAMPLED), trace_id));
         let off = Tracer::new(None, SamplerSpec::AlwaysOff);
         assert!(!off.sampled(Some(TraceFlags::SAMPLED), trace_id));
+    }
+
+    /// A span's metadata with these fields, from a real callsite.
+    fn metadata() -> &'static Metadata<'static> {
+        tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+            let span = tracing::info_span!(
+                "db_call",
+                operation = tracing::field::Empty,
+                count = tracing::field::Empty,
+                ratio = tracing::field::Empty,
+                ok = tracing::field::Empty,
+                note = tracing::field::Empty,
+                never = tracing::field::Empty,
+            );
+            span.metadata()
+                .expect("a span with a subscriber has metadata")
+        })
+    }
+
+    fn recorded(meta: &'static Metadata<'static>, tracer: &Tracer) -> OtelSpan {
+        let mut span = tracer.start(meta, None);
+        span.recording = true;
+        span.values = vec![FieldValue::Unset; meta.fields().len()];
+        span
+    }
+
+    /// The bytes [`OtelSpan::write`] gives decode to exactly the request opentelemetry-proto's
+    /// own transform makes of the same spans through the SDK's `SpanData`: ids, parents and
+    /// their remoteness, trace state, names, kinds, times, every attribute type (arrays too),
+    /// the attribute and event limits, events, statuses, the resource and the scope, and
+    /// lengths from one byte to three (a 20 kB attribute).
+    #[test]
+    fn spans_are_written_as_opentelemetry_proto_writes_them() {
+        use opentelemetry::{Array, StringValue};
+        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+        use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+        use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+        use prost::Message as _;
+
+        let meta = metadata();
+        let tracer = Tracer::new(None, SamplerSpec::AlwaysOn);
+        let field = |name: &str| meta.fields().field(name).expect("a field of the callsite");
+        let mut spans = Vec::new();
+
+        // A server span with a remote parent, trace state, every field type, an error.
+        let mut a = recorded(meta, &tracer);
+        a.parent_span_id = SpanId::from_bytes([9; 8]);
+        a.parent_remote = true;
+        a.trace_state = TraceState::from_key_value([("vendor", "v1"), ("other", "x")])
+            .expect("a valid trace state");
+        a.flags = TraceFlags::SAMPLED;
+        a.kind = SpanKind::Server;
+        a.name = Some("POST /api/{user_id}/chat".to_owned());
+        a.set_str(&field("operation"), "chat_endpoint");
+        a.set(&field("count"), FieldValue::I64(-42));
+        a.set(&field("ratio"), FieldValue::F64(0.125));
+        a.set(&field("ok"), FieldValue::Bool(false));
+        a.set_str(&field("note"), "");
+        a.status = Status::error("tool failed: ünïcödé");
+        a.extra.push(KeyValue::new(
+            "gen_ai.response.finish_reasons",
+            Value::Array(Array::String(vec![
+                StringValue::from("stop"),
+                "tool_calls".into(),
+            ])),
+        ));
+        a.extra.push(KeyValue::new(
+            "ids",
+            Value::Array(Array::I64(vec![1, -2, 300])),
+        ));
+        a.extra.push(KeyValue::new(
+            "weights",
+            Value::Array(Array::F64(vec![0.5, -1.0])),
+        ));
+        a.extra.push(KeyValue::new(
+            "flags",
+            Value::Array(Array::Bool(vec![true, false])),
+        ));
+        a.add_event(
+            Level::ERROR,
+            OtelEvent::new(
+                "database unreachable",
+                SystemTime::now(),
+                vec![
+                    KeyValue::new("level", "ERROR"),
+                    KeyValue::new("retries", 3_i64),
+                ],
+                2,
+            ),
+        );
+        a.end = Some(SystemTime::now());
+        spans.push(a);
+
+        // A client span under it, status OK, named by its callsite, a long attribute.
+        let mut b = recorded(meta, &tracer);
+        b.parent_span_id = SpanId::from_bytes([3; 8]);
+        b.kind = SpanKind::Client;
+        b.status = Status::Ok;
+        b.set_str(&field("note"), &"x".repeat(20_000));
+        b.end = Some(SystemTime::now());
+        spans.push(b);
+
+        // Over the limits: 130 extra attributes beside a field, 130 events; no end recorded.
+        let mut c = recorded(meta, &tracer);
+        c.kind = SpanKind::Producer;
+        c.set_str(&field("operation"), "db_list_tasks");
+        for i in 0..130_i64 {
+            c.extra
+                .push(KeyValue::new(Key::from(format!("extra.{i}")), i));
+            c.add_event(
+                Level::INFO,
+                OtelEvent::new(format!("e{i}"), SystemTime::now(), vec![], 0),
+            );
+        }
+        spans.push(c);
+
+        let mut d = recorded(meta, &tracer);
+        d.kind = SpanKind::Consumer;
+        d.status = Status::error("");
+        spans.push(d);
+
+        let resource = opentelemetry_sdk::Resource::builder_empty()
+            .with_schema_url(
+                [
+                    KeyValue::new("service.name", "todo-chatbot"),
+                    KeyValue::new("service.instance.pid", 4242_i64),
+                    KeyValue::new("debug", true),
+                ],
+                "https://opentelemetry.io/schemas/1.44.0",
+            )
+            .build();
+        let scope = scope();
+        for resource in [
+            opentelemetry_sdk::Resource::builder_empty().build(),
+            resource,
+        ] {
+            let mut batch = Batch::new(resource.clone(), scope.clone());
+            for span in &spans {
+                span.write(&mut batch);
+            }
+            assert_eq!(batch.len(), spans.len());
+            let ours = ExportTraceServiceRequest::decode(batch.finish().as_slice())
+                .expect("our bytes decode as an ExportTraceServiceRequest");
+            assert!(batch.is_empty());
+
+            let data: Vec<SpanData> = spans
+                .iter()
+                .map(|s| {
+                    let copy = OtelSpan {
+                        trace_state: s.trace_state.clone(),
+                        name: s.name.clone(),
+                        status: s.status.clone(),
+                        kind: s.kind.clone(),
+                        values: s.values.clone(),
+                        text: s.text.clone(),
+                        extra: s.extra.clone(),
+                        events: s.events.clone(),
+                        ..*s
+                    };
+                    copy.into_span_data(&scope)
+                })
+                .collect();
+            let theirs = ExportTraceServiceRequest {
+                resource_spans: group_spans_by_resource_and_scope(
+                    data,
+                    &ResourceAttributesWithSchema::from(&resource),
+                ),
+            };
+            assert_eq!(ours, theirs);
+            assert_eq!(
+                ours.resource_spans[0].scope_spans[0].spans.len(),
+                spans.len()
+            );
+        }
+        // Nothing written, nothing to send.
+        let mut empty = Batch::new(opentelemetry_sdk::Resource::builder_empty().build(), scope);
+        assert!(empty.finish().is_empty());
     }
 
     /// Without the layer installed, the functions on a span do nothing and say so.
