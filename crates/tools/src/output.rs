@@ -1,7 +1,10 @@
 //! [`ToolOutput`]: a tool's result, typed, in the contract's JSON shapes (CONTRACT.md §3).
 
+use std::sync::OnceLock;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use todo_domain::{Task, TaskId};
 
 /// What a tool answers. Kept typed rather than as a `serde_json::Value`: a `list_tasks` result
@@ -13,7 +16,7 @@ use todo_domain::{Task, TaskId};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolOutput {
     /// `list_tasks`: `{"tasks": [Task]}`, oldest first.
-    Tasks(Vec<Task>),
+    Tasks(TaskList),
     /// A task added, completed, updated or deleted: `{"task_id", "status", "title"}`.
     Changed {
         task_id: TaskId,
@@ -54,6 +57,71 @@ impl ToolOutput {
     }
 }
 
+/// The tasks of a `list_tasks` result, and the result's JSON text, written the first time it
+/// is wanted and kept: a chat that lists hundreds of tasks needs that text for the model (the
+/// offline model's token count, the OpenAI adapter's tool message) and again for the chat
+/// answer, and writing it was, twice, an eighth of the server's CPU under load (BENCHMARKS.md,
+/// "The sixth pass"). Serialized as that text through `serde_json`'s `RawValue`: the JSON
+/// serializers (`to_writer`, `to_string`, `to_vec`, `to_value`) take it as it is; the
+/// service serializes a result with nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct TaskList {
+    tasks: Vec<Task>,
+    json: OnceLock<Box<RawValue>>,
+}
+
+impl TaskList {
+    /// `{"tasks": [...]}`, compact.
+    #[must_use]
+    pub fn json(&self) -> &RawValue {
+        self.json.get_or_init(|| {
+            struct Listing<'a>(&'a [Task]);
+            impl Serialize for Listing<'_> {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    let mut map = serializer.serialize_map(Some(1))?;
+                    map.serialize_entry("tasks", self.0)?;
+                    map.end()
+                }
+            }
+            // Tasks always serialize (strings, numbers, booleans and timestamps; map keys
+            // are strings): this cannot fail.
+            serde_json::value::to_raw_value(&Listing(&self.tasks)).unwrap_or_default()
+        })
+    }
+
+    /// The tasks.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Task> {
+        self.tasks
+    }
+}
+
+impl From<Vec<Task>> for TaskList {
+    fn from(tasks: Vec<Task>) -> Self {
+        Self {
+            tasks,
+            json: OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for TaskList {
+    type Target = [Task];
+
+    fn deref(&self) -> &[Task] {
+        &self.tasks
+    }
+}
+
+/// Two listings are equal when their tasks are (the text follows from them).
+impl PartialEq for TaskList {
+    fn eq(&self, other: &Self) -> bool {
+        self.tasks == other.tasks
+    }
+}
+
+impl Eq for TaskList {}
+
 /// The result's JSON text, compact (as the model and the content capture get it).
 impl std::fmt::Display for ToolOutput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,11 +133,7 @@ impl std::fmt::Display for ToolOutput {
 impl Serialize for ToolOutput {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Tasks(tasks) => {
-                let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry("tasks", tasks)?;
-                map.end()
-            }
+            Self::Tasks(tasks) => tasks.json().serialize(serializer),
             Self::Changed {
                 task_id,
                 status,
@@ -112,11 +176,57 @@ mod tests {
         }
     }
 
+    /// A listing's text is written once and is what every JSON serializer writes, inside a
+    /// larger document too (as the chat answer is written); a clone keeps it.
+    #[test]
+    fn a_listing_is_written_once_and_the_same_everywhere() {
+        #[derive(serde::Serialize)]
+        struct Answer<'a> {
+            response: &'a str,
+            result: &'a ToolOutput,
+        }
+        let tasks: Vec<Task> = (1..=300)
+            .map(|i| task(i, (i % 3 == 0).then_some("a\tb")))
+            .collect();
+        let listing = ToolOutput::Tasks(tasks.clone().into());
+        let ToolOutput::Tasks(list) = &listing else {
+            unreachable!("a listing")
+        };
+        assert_eq!(list.len(), 300);
+        let text = list.json();
+        assert!(std::ptr::eq(text, list.json()), "written once");
+        let tree = json!({ "tasks": tasks });
+        assert_eq!(
+            serde_json::from_str::<Value>(text.get()).expect("json"),
+            tree
+        );
+        assert_eq!(listing.to_string(), text.get());
+        let answer = serde_json::to_vec(&Answer {
+            response: "Here are your tasks.",
+            result: &listing,
+        })
+        .expect("json");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&answer).expect("json"),
+            json!({"response": "Here are your tasks.", "result": tree})
+        );
+        let mut written = Vec::new();
+        serde_json::to_writer(&mut written, &listing).expect("json");
+        assert_eq!(written, text.get().as_bytes());
+        let copy = listing.clone();
+        assert_eq!(copy, listing);
+        assert_eq!(copy.to_string(), text.get());
+        let ToolOutput::Tasks(copy) = copy else {
+            unreachable!("a listing")
+        };
+        assert_eq!(copy.into_vec(), tasks);
+    }
+
     /// The contract's shapes, and the same JSON a tree of the tasks' serde form would give.
     #[test]
     fn serializes_as_the_contract_says() {
         let tasks = vec![task(1, None), task(2, Some("before the 5th"))];
-        let listing = ToolOutput::Tasks(tasks.clone());
+        let listing = ToolOutput::Tasks(tasks.clone().into());
         assert_eq!(listing.to_value(), json!({ "tasks": tasks }));
         assert_eq!(
             listing.to_value()["tasks"][1],
@@ -138,7 +248,7 @@ mod tests {
         assert_eq!(error.to_value(), json!({"error": "task 9 not found"}));
         assert_eq!(error.error(), Some("task 9 not found"));
         assert_eq!(
-            ToolOutput::Tasks(Vec::new()).to_value(),
+            ToolOutput::Tasks(Vec::new().into()).to_value(),
             json!({"tasks": []})
         );
     }

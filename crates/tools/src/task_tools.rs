@@ -155,7 +155,7 @@ impl Tool for ListTasks {
             .list_tasks(&ctx.user_id, filter)
             .await
             .map_err(|e| ToolError::from_repo(e, String::new))?;
-        Ok(ToolOutput::Tasks(tasks))
+        Ok(ToolOutput::Tasks(tasks.into()))
     }
 }
 

@@ -566,15 +566,18 @@ mod tests {
             tool_calls: vec![ToolCallBody {
                 name: "list_tasks".into(),
                 arguments: json!({"status": "all"}),
-                result: Any(ToolOutput::Tasks(vec![todo_domain::Task {
-                    id: todo_domain::TaskId::new(1).expect("id"),
-                    user_id: todo_domain::UserId::parse("alice").expect("user"),
-                    title: "buy \"milk\" \u{2615}".into(),
-                    description: None,
-                    completed: false,
-                    created_at: at,
-                    updated_at: at,
-                }])),
+                result: Any(ToolOutput::Tasks(
+                    vec![todo_domain::Task {
+                        id: todo_domain::TaskId::new(1).expect("id"),
+                        user_id: todo_domain::UserId::parse("alice").expect("user"),
+                        title: "buy \"milk\" \u{2615}".into(),
+                        description: None,
+                        completed: false,
+                        created_at: at,
+                        updated_at: at,
+                    }]
+                    .into(),
+                )),
             }],
         });
         same_both_ways(&ChatResponse {

@@ -26,7 +26,15 @@ pub(crate) fn output(value: &Value) -> ToolOutput {
             created_at: Timestamp::default(),
             updated_at: Timestamp::default(),
         };
-        return ToolOutput::Tasks(tasks.as_array().expect("a list").iter().map(task).collect());
+        return ToolOutput::Tasks(
+            tasks
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(task)
+                .collect::<Vec<_>>()
+                .into(),
+        );
     }
     let status = match value["status"].as_str().expect("a status") {
         "created" => "created",
