@@ -222,6 +222,21 @@ fn ascii_tokens_after_first(text: &[u8]) -> u64 {
         .sum()
 }
 
+/// How many bytes at the start of `bytes` are ASCII. Looks at 64 bytes at a time (an OR of
+/// them, which the compiler does in a few vector instructions) before it looks for the byte:
+/// `position` byte by byte took longer than counting the tokens (31 against 23 µs for a
+/// 63 kB listing; 3 µs this way).
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut start = 0;
+    for chunk in bytes.chunks(64) {
+        if chunk.iter().fold(0, |all, &b| all | b) >= 0x80 {
+            return start + chunk.iter().position(|b| !b.is_ascii()).unwrap_or(0);
+        }
+        start += chunk.len();
+    }
+    bytes.len()
+}
+
 /// Counts tokens over text written in pieces, carrying "inside a word" across pieces.
 #[derive(Default)]
 struct TokenCounter {
@@ -268,10 +283,7 @@ impl TokenCounter {
     fn push_bytes(&mut self, bytes: &[u8]) {
         let mut i = 0;
         while i < bytes.len() {
-            let ascii_end = bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii())
-                .map_or(bytes.len(), |n| i + n);
+            let ascii_end = i + ascii_prefix(&bytes[i..]);
             self.push_ascii(&bytes[i..ascii_end]);
             i = ascii_end;
             let Some(&b) = bytes.get(i) else { break };
@@ -519,6 +531,22 @@ mod tests {
         assert_eq!(estimate_tokens("  buy   milk "), 2);
         assert_eq!(estimate_tokens(r#"{"a":1}"#), 7);
         assert_eq!(estimate_tokens("café ☕"), 2);
+    }
+
+    #[test]
+    fn the_ascii_prefix_ends_at_the_first_other_byte() {
+        for len in [0, 1, 63, 64, 65, 200] {
+            let ascii = vec![b'a'; len];
+            assert_eq!(ascii_prefix(&ascii), len);
+            for at in 0..len {
+                let mut bytes = ascii.clone();
+                bytes[at] = 0xC3;
+                if at + 1 < len {
+                    bytes[at + 1] = 0x80;
+                }
+                assert_eq!(ascii_prefix(&bytes), at, "len {len}, at {at}");
+            }
+        }
     }
 
     #[test]
