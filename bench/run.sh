@@ -9,6 +9,7 @@
 #   TEST_DATABASE_URL (admin URL for PostgreSQL, default postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_NO_BUILD=1 uses target/release/todo-chatbot as it is
 #   DECORATOR_INSTRUCTIONS: a file of bench/decorator_instructions.sh's output to include
+#   CHAT_INSTRUCTIONS: a file of bench/chat_instructions.sh's output to include
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -165,6 +166,10 @@ python3 bench/report.py "$ROWS" "${CEILING:-}" "${STATEMENTS:-}" "$WORK/statemen
 if [ -n "${DECORATOR_INSTRUCTIONS:-}" ] && [ -s "$DECORATOR_INSTRUCTIONS" ]; then
   { echo; echo "### One decorated call, in instructions (callgrind: \`bash bench/decorator_instructions.sh\`)"; echo
     echo '```'; cat "$DECORATOR_INSTRUCTIONS"; echo '```'; } >>"$OUT"
+fi
+if [ -n "${CHAT_INSTRUCTIONS:-}" ] && [ -s "$CHAT_INSTRUCTIONS" ]; then
+  { echo; echo "### One chat, in instructions (callgrind, every thread of the server, telemetry on: \`bash bench/chat_instructions.sh\`)"; echo
+    echo '```'; cat "$CHAT_INSTRUCTIONS"; echo '```'; } >>"$OUT"
 fi
 cat "$OUT"
 python3 - "$OUT" <<'PY'

@@ -3,9 +3,10 @@
 //! [`Timed`] implements every port of the core by delegating inside a span named as CONTRACT §5
 //! says; [`layer::SpanLayer`] and [`layer::LogLayer`] turn each closed span into a
 //! "Performance metric" line, histogram samples and a summary sample (the timing rule lives
-//! there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor.
-//! It may depend on the core crates (to wrap their ports), tracing, tracing-subscriber and the
-//! OpenTelemetry crates. No core crate depends on it: the composition root decides what is
+//! there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor,
+//! which writes them as protobuf itself (`wire`) and sends them over tonic or reqwest
+//! (`transport`). It may depend on the core crates (to wrap their ports), tracing,
+//! tracing-subscriber, the OpenTelemetry API and SDK crates and those two clients. No core crate depends on it: the composition root decides what is
 //! wrapped.
 
 pub mod layer;
