@@ -579,6 +579,80 @@ async fn postgres_migrations_are_idempotent() {
     .await;
 }
 
+/// Setting a conversation's `updated_at` (what every chat does) is a HOT update on
+/// PostgreSQL: no index holds `updated_at` and the table's pages keep room for new versions,
+/// so a conversation updated a thousand times a minute leaves no trail of index entries for
+/// its lookups to walk. Conversations still list most recently active first.
+#[tokio::test]
+async fn postgres_updates_a_conversation_in_place() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        let alice = user("alice");
+        let conversations = db.conversation_repository();
+        let older = conversations
+            .insert_conversation(&alice)
+            .await
+            .expect("conversation");
+        let newer = conversations
+            .insert_conversation(&alice)
+            .await
+            .expect("conversation");
+
+        let raw = sea_orm::Database::connect(pg.url.as_str())
+            .await
+            .expect("raw connection");
+        let indexed = raw
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'conversation'",
+            ))
+            .await
+            .expect("indexes");
+        assert!(!indexed.is_empty());
+        for row in &indexed {
+            let def = row.try_get_by_index::<String>(0).expect("a definition");
+            assert!(!def.contains("updated_at"), "{def}");
+        }
+        // Fifty updates of `updated_at` in one transaction: PostgreSQL counts how many were
+        // HOT for the transaction itself.
+        let hot = raw
+            .transaction::<_, i64, sea_orm::DbErr>(|tx| {
+                Box::pin(async move {
+                    for i in 0..50 {
+                        tx.execute_raw(sea_orm::Statement::from_string(
+                            sea_orm::DbBackend::Postgres,
+                            format!(
+                                "UPDATE conversation SET updated_at = now() + interval '{i} seconds' \
+                                 WHERE id = {}",
+                                older.id.get()
+                            ),
+                        ))
+                        .await?;
+                    }
+                    let row = tx
+                        .query_one_raw(sea_orm::Statement::from_string(
+                            sea_orm::DbBackend::Postgres,
+                            "SELECT pg_stat_get_xact_tuples_hot_updated('conversation'::regclass)",
+                        ))
+                        .await?
+                        .ok_or_else(|| sea_orm::DbErr::Custom("no row".into()))?;
+                    row.try_get_by_index::<i64>(0)
+                })
+            })
+            .await
+            .expect("updates");
+        assert_eq!(hot, 50);
+        // The updated one is now the most recently active.
+        let listed = conversations
+            .list_conversations(&alice)
+            .await
+            .expect("list");
+        let ids: Vec<_> = listed.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [older.id, newer.id]);
+    })
+    .await;
+}
+
 /// A long reply (a listing of hundreds of tasks) is compressed with lz4 where the server has it,
 /// stays in its row rather than in the TOAST table, and reads back whole.
 #[tokio::test]

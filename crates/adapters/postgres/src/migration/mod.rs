@@ -7,6 +7,7 @@ mod m20260101_000001_initial;
 mod m20261128_000002_sqlite_message_trigger;
 mod m20261129_000003_sqlite_task_listing_index;
 mod m20261129_000004_postgres_message_storage;
+mod m20261129_000005_postgres_conversation_hot_updates;
 
 pub(crate) struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_sqlite_message_trigger::Migration),
             Box::new(m20261129_000003_sqlite_task_listing_index::Migration),
             Box::new(m20261129_000004_postgres_message_storage::Migration),
+            Box::new(m20261129_000005_postgres_conversation_hot_updates::Migration),
         ]
     }
 }
