@@ -165,20 +165,25 @@ impl OtlpSettings {
 /// percent-encoded, blanks around either trimmed.
 fn parse_headers(var: &str, text: &str) -> Result<Vec<(String, String)>, String> {
     let mut headers = Vec::new();
-    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let bad = |why: &str| format!("{var}: '{pair}' {why}");
+    // A message names the entry by its place and its header name, never by its value (a
+    // header is often a credential).
+    for (n, pair) in text
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
         let (name, value) = pair
             .split_once('=')
-            .ok_or_else(|| bad("is not name=value"))?;
+            .ok_or_else(|| format!("{var}: entry {} is not name=value", n + 1))?;
         let name = name.trim();
         let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
         if name.is_empty() || !name.bytes().all(token) {
-            return Err(bad("has no valid header name"));
+            return Err(format!("{var}: entry {} has no valid header name", n + 1));
         }
-        let value = percent_decode(value.trim()).ok_or_else(|| bad("has an invalid value"))?;
-        if value.bytes().any(|c| c.is_ascii_control() && c != b'\t') {
-            return Err(bad("has an invalid value"));
-        }
+        let value = percent_decode(value.trim())
+            .filter(|v| !v.bytes().any(|c| c.is_ascii_control() && c != b'\t'))
+            .ok_or_else(|| format!("{var}: the value of '{name}' is not a valid header value"))?;
         headers.push((name.to_owned(), value));
     }
     Ok(headers)
@@ -484,8 +489,8 @@ mod tests {
     #[test]
     fn rejects_headers_and_compression_it_cannot_send_by_name() {
         for (var, value) in [
-            ("OTEL_EXPORTER_OTLP_HEADERS", "novalue"),
-            ("OTEL_EXPORTER_OTLP_HEADERS", "bad name=1"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "Bearer s3cret"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "bad name=s3cret"),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "=1"),
             ("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz"),
             ("OTEL_EXPORTER_OTLP_HEADERS", "k=a%0Ab"),
@@ -497,6 +502,8 @@ mod tests {
                 Box::leak(vec![(var, value)].into_boxed_slice());
             let e = OtlpSettings::from_env(&env(pairs)).expect_err(value);
             assert!(e.starts_with(var), "{e}");
+            // A header's value may be a credential: it is never quoted back.
+            assert!(!e.contains("s3cr"), "{e}");
         }
     }
 
