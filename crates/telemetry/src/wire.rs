@@ -11,9 +11,10 @@
 //! A nested message is written in place: its length is reserved as one byte and, when the
 //! message turns out longer than 127 bytes, the bytes after it move up by the length's extra
 //! bytes (a span of ~300 bytes moves by one byte; the batch's outer two messages once each
-//! per batch). The bytes are what prost writes for the same message: fields in any order are
-//! valid protobuf, and the tests decode them with opentelemetry-proto's generated types and
-//! compare with what its own transform makes of the same spans.
+//! per batch). The message is the one prost writes for the same spans, though not always byte
+//! for byte (a few fields come in another order, which protobuf allows): the tests decode it
+//! with opentelemetry-proto's generated types and compare with what its own transform makes of
+//! the same spans.
 
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::Resource;
@@ -31,6 +32,7 @@ pub(crate) struct Writer {
 }
 
 /// Where a nested message's length goes; given by [`Writer::begin`], closed by [`Writer::end`].
+#[derive(Debug)]
 #[must_use = "a nested message must be closed with `Writer::end`"]
 pub(crate) struct Nested(usize);
 
@@ -181,45 +183,37 @@ impl Writer {
         self.end(nested);
     }
 
-    /// A `KeyValue` with a string value, without building a `Value`.
-    pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &str) {
+    /// A `KeyValue` whose `AnyValue` `value` writes, without building a `Value`.
+    fn key_with(&mut self, field: u32, key: &str, value: impl FnOnce(&mut Self)) {
         let nested = self.begin(field);
         self.bytes(1, key.as_bytes());
         let any = self.begin(2);
-        self.bytes_always(1, value.as_bytes());
+        value(self);
         self.end(any);
         self.end(nested);
+    }
+
+    /// A `KeyValue` with a string value.
+    pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &str) {
+        self.key_with(field, key, |w| w.bytes_always(1, value.as_bytes()));
     }
 
     /// A `KeyValue` with an integer value.
     pub(crate) fn key_i64(&mut self, field: u32, key: &str, value: i64) {
-        let nested = self.begin(field);
-        self.bytes(1, key.as_bytes());
-        let any = self.begin(2);
-        self.int_value(value);
-        self.end(any);
-        self.end(nested);
+        self.key_with(field, key, |w| w.int_value(value));
     }
 
     /// A `KeyValue` with a double value.
     pub(crate) fn key_f64(&mut self, field: u32, key: &str, value: f64) {
-        let nested = self.begin(field);
-        self.bytes(1, key.as_bytes());
-        let any = self.begin(2);
-        self.double_value(value);
-        self.end(any);
-        self.end(nested);
+        self.key_with(field, key, |w| w.double_value(value));
     }
 
     /// A `KeyValue` with a bool value.
     pub(crate) fn key_bool(&mut self, field: u32, key: &str, value: bool) {
-        let nested = self.begin(field);
-        self.bytes(1, key.as_bytes());
-        let any = self.begin(2);
-        self.key(2, VARINT);
-        self.varint(u64::from(value));
-        self.end(any);
-        self.end(nested);
+        self.key_with(field, key, |w| {
+            w.key(2, VARINT);
+            w.varint(u64::from(value));
+        });
     }
 
     /// `KeyValue`s as field `field`, repeated.
@@ -240,12 +234,6 @@ pub(crate) struct Batch {
     spans: usize,
     resource: Resource,
     scope: InstrumentationScope,
-}
-
-impl std::fmt::Debug for Nested {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Nested({})", self.0)
-    }
 }
 
 impl Batch {
