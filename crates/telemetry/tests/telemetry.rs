@@ -978,6 +978,28 @@ fn calls_survive(otel: &[(&str, &str)]) -> (Telemetry, Duration) {
     (telemetry, started.elapsed())
 }
 
+/// An endpoint the exporter cannot use at all (not a URL): the export thread says so once on
+/// stderr and exports nothing, and every span is counted as dropped; calls still succeed.
+#[test]
+fn an_endpoint_that_is_not_a_url_drops_and_counts_every_span() {
+    let _serial = serial();
+    for protocol in ["grpc", "http/protobuf"] {
+        let (telemetry, _) = calls_survive(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not a url"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ]);
+        let metrics = telemetry.metrics();
+        telemetry.flush();
+        let dropped = counter(&metrics.render(), "telemetry_spans_dropped_total");
+        assert!(
+            (dropped - 100.0).abs() < f64::EPSILON,
+            "{protocol}: every one of the 100 spans is counted as dropped, got {dropped}"
+        );
+        telemetry.shutdown(Duration::from_secs(2));
+    }
+}
+
 /// With the OTLP endpoint at a closed port, over either transport: 100 timed calls all
 /// succeed and quickly, every span that could not be exported is counted in
 /// `telemetry_spans_dropped_total` after a flush, and shutdown ends within its bound.
