@@ -11,6 +11,8 @@
 #
 #   BIN (default target/release/todo-chatbot, built beforehand)  TASKS (400)  CHATS (20)
 #   BACKENDS ("sqlite postgres")  KINDS ("list add")
+#   KEEP (a directory: callgrind's files are kept there, one directory per backend and kind,
+#   for `callgrind_annotate --inclusive=yes KEEP/sqlite-list/cg.out*`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/todo-chatbot}
@@ -80,6 +82,9 @@ one() { # backend kind
   [ "$total" -gt 0 ] || { echo "chat_instructions: callgrind counted nothing"; cat "$work/valgrind.log"; exit 1; }
   printf '%-8s %-4s %12d instructions per chat (%d chats, %d tasks)\n' "$backend" "$kind" $((total / CHATS)) "$CHATS" "$TASKS"
   [ -z "$db" ] || psql "$ADMIN" -qtAc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+  if [ -n "${KEEP:-}" ]; then   # callgrind's files, for callgrind_annotate
+    mkdir -p "$KEEP/$backend-$kind" && cp "$work"/cg.out* "$KEEP/$backend-$kind/"
+  fi
   rm -rf "$work"
 }
 

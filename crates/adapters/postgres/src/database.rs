@@ -406,6 +406,32 @@ mod tests {
         db.close().await;
     }
 
+    /// `.cargo/config.toml` builds the bundled SQLite without memory statistics (a global mutex
+    /// on every allocation; 9% of a listing chat's instructions): a build that lost the flag
+    /// fails here.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        let db = Database::connect(&DatabaseSettings::with_url("sqlite::memory:"))
+            .await
+            .expect("connect");
+        let options: Vec<String> = db
+            .reader
+            .query_all_raw(Statement::from_string(
+                db.reader.get_database_backend(),
+                "PRAGMA compile_options",
+            ))
+            .await
+            .expect("compile_options")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("text"))
+            .collect();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        db.close().await;
+    }
+
     #[test]
     fn sqlite_readers_are_capped_at_two_per_cpu() {
         assert_eq!(sqlite_readers(10, 2), 4);
