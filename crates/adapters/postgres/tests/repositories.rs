@@ -819,6 +819,106 @@ async fn postgres_closed_pool_is_unavailable() {
     with_pg(|pg| async move { closed_pool_is_unavailable(pg.connect().await).await }).await;
 }
 
+/// Our copy of sqlx (vendor/sqlx-core, `try_stream!`) enters the span a query's row stream was
+/// made in only when it is polled outside it: upstream entered and exited it once per row, and
+/// every layer of the subscriber with it (a seventh of a 400-task listing chat's instructions).
+/// A listing of 300 rows read inside one span enters it once per wait for the server, not once
+/// per row, and sqlx's events inside the stream are still in that span.
+#[tokio::test]
+async fn postgres_reads_a_listing_without_entering_its_span_per_row() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing::Instrument;
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    const ROWS: usize = 300;
+
+    #[derive(Clone, Default)]
+    struct Enters(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Enters {
+        fn on_enter(&self, _: &tracing::span::Id, _: Context<'_, S>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        let tasks = db.task_repository();
+        let alice = user("alice");
+        for n in 0..ROWS {
+            tasks
+                .insert_task(&alice, new_task(&format!("task {n}")))
+                .await
+                .expect("insert");
+        }
+
+        let enters = Enters::default();
+        let subscriber = tracing_subscriber::registry().with(enters.clone());
+        let _default = tracing::subscriber::set_default(subscriber);
+        let listed = tasks
+            .list_tasks(&alice, TaskStatusFilter::All)
+            .instrument(tracing::info_span!("listing"))
+            .await
+            .expect("list");
+        assert_eq!(listed.len(), ROWS);
+        let enters = enters.0.load(Ordering::Relaxed);
+        assert!(
+            enters < ROWS / 3,
+            "{enters} span entries for a listing of {ROWS} rows"
+        );
+        drop(_default);
+        db.close().await;
+
+        // A stream polled outside the span it was made in still runs in that span: sqlx's
+        // statement log line, written inside the stream, is in it.
+        let in_span = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(StatementsIn {
+            span: "made_in",
+            count: Arc::clone(&in_span),
+        });
+        let _default = tracing::subscriber::set_default(subscriber);
+        let pool = sea_orm::sqlx::PgPool::connect(&pg.url).await.expect("pool");
+        let rows = {
+            let _made_in = tracing::info_span!("made_in").entered();
+            sea_orm::sqlx::query("SELECT n FROM generate_series(1, 300) AS n").fetch(&pool)
+        };
+        assert!(
+            tracing::Span::current().is_none(),
+            "polled outside any span"
+        );
+        let rows: Vec<_> = futures::TryStreamExt::try_collect(rows)
+            .await
+            .expect("rows");
+        assert_eq!(rows.len(), ROWS);
+        pool.close().await;
+        assert!(
+            in_span.load(Ordering::Relaxed) >= 1,
+            "sqlx's statement line in the span"
+        );
+    })
+    .await;
+}
+
+/// Counts sqlx's statement log lines written inside the span named `span`.
+struct StatementsIn {
+    span: &'static str,
+    count: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<S> tracing_subscriber::Layer<S> for StatementsIn
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        let inside = ctx
+            .event_scope(event)
+            .is_some_and(|mut scope| scope.any(|s| s.name() == self.span));
+        if event.metadata().target() == "sqlx::query" && inside {
+            self.count
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// One connection, given back to the pool in every state a caller can leave it in. Our copy of
 /// sqlx (vendor/sqlx-postgres) skips the round trip on release when nothing is in flight; what
 /// is in flight (the rest of a cancelled query, the ROLLBACK of a dropped transaction) must

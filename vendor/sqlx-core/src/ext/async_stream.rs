@@ -19,6 +19,9 @@ use crate::error::Error;
 pub struct TryAsyncStream<'a, T> {
     yielder: Yielder<T>,
     future: Fuse<BoxFuture<'a, Result<(), Error>>>,
+    // todo-chatbot's vendored copy: the span `try_stream!` runs its future in (upstream wraps
+    // the future in `Instrument::in_current_span`); see `poll_next` and vendor/README.md.
+    span: Option<tracing::Span>,
 }
 
 impl<'a, T> TryAsyncStream<'a, T> {
@@ -32,7 +35,28 @@ impl<'a, T> TryAsyncStream<'a, T> {
 
         let future = f(yielder.duplicate()).boxed().fuse();
 
-        Self { future, yielder }
+        Self {
+            future,
+            yielder,
+            span: None,
+        }
+    }
+
+    /// todo-chatbot's vendored copy: `new`, with the future run in the span current now (as
+    /// upstream's `Instrument::in_current_span` did), entered only when it is not already the
+    /// current span. See `poll_next`.
+    #[doc(hidden)]
+    pub fn new_in_current_span<F, Fut>(f: F) -> Self
+    where
+        F: FnOnce(Yielder<T>) -> Fut + Send,
+        Fut: 'a + Future<Output = Result<(), Error>> + Send,
+        T: 'a + Send,
+    {
+        let span = tracing::Span::current();
+        Self {
+            span: Some(span),
+            ..Self::new(f)
+        }
     }
 }
 
@@ -98,19 +122,33 @@ impl<T> Yielder<T> {
 impl<T> Stream for TryAsyncStream<'_, T> {
     type Item = Result<T, Error>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.future.is_terminated() {
             return Poll::Ready(None);
         }
 
-        match self.future.poll_unpin(cx) {
+        // todo-chatbot's vendored copy: the future yields once per row, so upstream's
+        // `Instrumented` entered and exited the span once per row, every subscriber layer's
+        // `on_enter`/`on_exit` included, though the caller polls the stream in that very span
+        // (sea-orm collects a query's rows where it made the stream). Entering a span that is
+        // already the current one changes nothing for what runs inside, so it is entered only
+        // when the stream is polled elsewhere.
+        let this = self.get_mut();
+        let polled = {
+            let _entered = match &this.span {
+                Some(span) if !is_current(span) => Some(span.enter()),
+                _ => None,
+            };
+            this.future.poll_unpin(cx)
+        };
+        match polled {
             Poll::Ready(Ok(())) => {
                 // Future returned without yielding another value,
                 // or else it would have returned `Pending` instead.
                 Poll::Ready(None)
             }
             Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
-            Poll::Pending => self
+            Poll::Pending => this
                 .yielder
                 .take()
                 .map_or(Poll::Pending, |val| Poll::Ready(Some(Ok(val)))),
@@ -118,10 +156,16 @@ impl<T> Stream for TryAsyncStream<'_, T> {
     }
 }
 
+/// todo-chatbot's vendored copy: whether `span` is the current span of the default subscriber.
+fn is_current(span: &tracing::Span) -> bool {
+    let id = span.id();
+    tracing::dispatcher::get_default(|dispatch| dispatch.current_span().id() == id.as_ref())
+}
+
 #[macro_export]
 macro_rules! try_stream {
     ($($block:tt)*) => {
-        $crate::ext::async_stream::TryAsyncStream::new(move |yielder| ::tracing::Instrument::in_current_span(async move {
+        $crate::ext::async_stream::TryAsyncStream::new_in_current_span(move |yielder| (async move {
             // Anti-footgun: effectively pins `yielder` to this future to prevent any accidental
             // move to another task, which could deadlock.
             let yielder = &yielder;
