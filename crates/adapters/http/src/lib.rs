@@ -129,3 +129,32 @@ impl HttpServer {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use poem::listener::{Acceptor, AcceptorExt, Listener, TcpListener};
+    use tokio::io::AsyncWrite;
+
+    /// poem serves every connection through its boxed IO (`run_with_graceful_shutdown` boxes
+    /// the acceptor). Our copy of poem (vendor/poem) passes vectored writes on, so hyper writes
+    /// a response's head and body in one call instead of first copying the body into the
+    /// connection's buffer (which then keeps the capacity of the largest body it sent).
+    #[tokio::test]
+    async fn served_connections_take_vectored_writes() {
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let addr = *acceptor.local_addr()[0]
+            .as_socket_addr()
+            .expect("a socket address");
+        let mut acceptor = acceptor.boxed();
+        let (accepted, client) = tokio::join!(
+            acceptor.accept(),
+            tokio::net::TcpStream::connect(addr)
+        );
+        let (io, ..) = accepted.expect("accept");
+        assert!(client.expect("connect").is_write_vectored());
+        assert!(io.is_write_vectored());
+    }
+}

@@ -1,0 +1,2 @@
+pub(crate) mod radix_tree;
+pub(crate) mod trie;
