@@ -7,10 +7,13 @@
 # one at a time over one keep-alive connection:
 #   list  "show my tasks" (the listing chat: the tasks read, given to the model, answered)
 #   add   "add a task to buy milk N"
+#   tasks GET /api/u1/tasks (not in the default KINDS; the load benchmark's `tasks` scenario
+#         has no tasks: TASKS=0 KINDS=tasks)
 # on SQLite and on PostgreSQL (a fresh database through TEST_DATABASE_URL).
 #
 #   BIN (default target/release/todo-chatbot, built beforehand)  TASKS (400)  CHATS (20)
-#   BACKENDS ("sqlite postgres")  KINDS ("list add")
+#   BACKENDS ("sqlite postgres")  KINDS ("list add")  MODE (on; off: OTEL_SDK_DISABLED=true and
+#   logs at warn, as the load benchmark's telemetry-off runs)
 #   KEEP (a directory: callgrind's files are kept there, one directory per backend and kind,
 #   for `callgrind_annotate --inclusive=yes KEEP/sqlite-list/cg.out*`)
 set -euo pipefail
@@ -34,9 +37,14 @@ for i in range(n):
         path, body = "/api/u1/tasks", {"title": f"buy milk {i}", "description": None if i % 3 else "from the shop"}
     elif kind == "list":
         path, body = "/api/u1/chat", {"message": "show my tasks"}
+    elif kind == "tasks":
+        path, body = "/api/u1/tasks", None
     else:
         path, body = "/api/u1/chat", {"message": f"add a task to buy milk {i}"}
-    c.request("POST", path, json.dumps(body), h)
+    if body is None:
+        c.request("GET", path, headers=h)
+    else:
+        c.request("POST", path, json.dumps(body), h)
     r = c.getresponse(); d = r.read()
     if r.status not in (200, 201):
         sys.exit(f"{path}: {r.status} {d[:200]!r}")
@@ -57,10 +65,11 @@ one() { # backend kind
   sink=$(free_port); port=$(free_port)
   python3 bench/otlp_sink.py "$sink" >/dev/null 2>&1 &
   local sink_pid=$!
-  PORT=$port DATABASE_URL=$url AUTH_JWT_SECRET=bench-secret LLM_PROVIDER=offline \
-    RATE_LIMIT_PER_MINUTE=0 APP_CONFIG_DIR="$PWD/config" RUST_LOG=info \
-    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
-    OTEL_BSP_SCHEDULE_DELAY=200 \
+  local telemetry=(RUST_LOG=info OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink"
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_BSP_SCHEDULE_DELAY=200)
+  [ "${MODE:-on}" = on ] || telemetry=(OTEL_SDK_DISABLED=true RUST_LOG=warn)
+  env PORT=$port DATABASE_URL=$url AUTH_JWT_SECRET=bench-secret LLM_PROVIDER=offline \
+    RATE_LIMIT_PER_MINUTE=0 APP_CONFIG_DIR="$PWD/config" "${telemetry[@]}" \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.out" \
     "$BIN" serve >"$work/server.log" 2>"$work/valgrind.log" &
   local vg=$!
@@ -80,7 +89,9 @@ one() { # backend kind
   local total
   total=$(grep -h '^totals:' "$work"/cg.out* | awk '{s += $2} END {print s + 0}')
   [ "$total" -gt 0 ] || { echo "chat_instructions: callgrind counted nothing"; cat "$work/valgrind.log"; exit 1; }
-  printf '%-8s %-4s %12d instructions per chat (%d chats, %d tasks)\n' "$backend" "$kind" $((total / CHATS)) "$CHATS" "$TASKS"
+  printf '%-8s %-5s %12d instructions per %s (%d of them, %d tasks%s)\n' "$backend" "$kind" \
+    $((total / CHATS)) "$([ "$kind" = tasks ] && echo request || echo chat)" "$CHATS" "$TASKS" \
+    "$([ "${MODE:-on}" = on ] || echo ', telemetry off')"
   [ -z "$db" ] || psql "$ADMIN" -qtAc "DROP DATABASE $db WITH (FORCE)" >/dev/null
   if [ -n "${KEEP:-}" ]; then   # callgrind's files, for callgrind_annotate
     mkdir -p "$KEEP/$backend-$kind" && cp "$work"/cg.out* "$KEEP/$backend-$kind/"
