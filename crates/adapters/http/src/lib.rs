@@ -149,10 +149,8 @@ mod tests {
             .as_socket_addr()
             .expect("a socket address");
         let mut acceptor = acceptor.boxed();
-        let (accepted, client) = tokio::join!(
-            acceptor.accept(),
-            tokio::net::TcpStream::connect(addr)
-        );
+        let (accepted, client) =
+            tokio::join!(acceptor.accept(), tokio::net::TcpStream::connect(addr));
         let (io, ..) = accepted.expect("accept");
         assert!(client.expect("connect").is_write_vectored());
         assert!(io.is_write_vectored());
