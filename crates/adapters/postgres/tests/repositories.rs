@@ -823,7 +823,8 @@ async fn postgres_closed_pool_is_unavailable() {
 /// made in only when it is polled outside it: upstream entered and exited it once per row, and
 /// every layer of the subscriber with it (a seventh of a 400-task listing chat's instructions).
 /// A listing of 300 rows read inside one span enters it once per wait for the server, not once
-/// per row, and sqlx's events inside the stream are still in that span.
+/// per row; and a stream polled outside the span it was made in still runs in it (sqlx's
+/// statement log line is in it).
 #[tokio::test]
 async fn postgres_reads_a_listing_without_entering_its_span_per_row() {
     use std::sync::atomic::{AtomicUsize, Ordering};
