@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QueryResult, Select,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QueryTrait, Select,
 };
 use todo_domain::{
     NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskRepositoryError,
@@ -75,8 +75,11 @@ struct ListedRow {
 }
 
 impl ListedRow {
-    /// Decodes the columns of `Entity::find()`, in the entity's order.
-    fn decode<'r, R>(row: &'r R) -> Result<Self, sea_orm::sqlx::Error>
+    /// Decodes the columns of `Entity::find()`, in the entity's order; with `check_types`
+    /// each value's type is checked against the field's first (sqlx's `try_get`), without it
+    /// the value is only decoded (`try_get_unchecked`: a NULL where none may be is still an
+    /// error).
+    fn decode<'r, R>(row: &'r R, check_types: bool) -> Result<Self, sea_orm::sqlx::Error>
     where
         R: sea_orm::sqlx::Row,
         usize: sea_orm::sqlx::ColumnIndex<R>,
@@ -85,14 +88,53 @@ impl ListedRow {
         bool: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
         DateTime<Utc>: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
     {
+        fn get<'r, R, T>(row: &'r R, column: usize, check: bool) -> Result<T, sea_orm::sqlx::Error>
+        where
+            R: sea_orm::sqlx::Row,
+            usize: sea_orm::sqlx::ColumnIndex<R>,
+            T: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+        {
+            if check {
+                row.try_get(column)
+            } else {
+                row.try_get_unchecked(column)
+            }
+        }
         Ok(Self {
-            id: row.try_get(0)?,
-            title: row.try_get(2)?,
-            description: row.try_get(3)?,
-            completed: row.try_get(4)?,
-            created_at: row.try_get(5)?,
-            updated_at: row.try_get(6)?,
+            id: get(row, 0, check_types)?,
+            title: get(row, 2, check_types)?,
+            description: get(row, 3, check_types)?,
+            completed: get(row, 4, check_types)?,
+            created_at: get(row, 5, check_types)?,
+            updated_at: get(row, 6, check_types)?,
         })
+    }
+
+    /// One row of a listing's result; `first` says it is the result's first row.
+    ///
+    /// PostgreSQL describes a result's columns once, for every row of it (one RowDescription),
+    /// so their types are checked on the first row and the rows after it are only decoded:
+    /// sqlx's check of every value of every row was ~7% of the instructions of a chat that
+    /// lists 400 tasks (BENCHMARKS.md, "The seventh pass"). SQLite types each value on its
+    /// own, so every SQLite row is checked.
+    fn from_result(res: &QueryResult, first: bool) -> Result<Self, DbErr> {
+        let decoded = if let Some(row) = res.try_as_pg_row() {
+            Self::decode(row, first)
+        } else if let Some(row) = res.try_as_sqlite_row() {
+            Self::decode(row, true)
+        } else {
+            // No other driver is built in; decode by name as the entity does.
+            let model = crate::entity::task::Model::from_query_result(res, "")?;
+            return Ok(Self {
+                id: model.id,
+                title: model.title,
+                description: model.description,
+                completed: model.completed,
+                created_at: model.created_at,
+                updated_at: model.updated_at,
+            });
+        };
+        decoded.map_err(|e| DbErr::Type(format!("a task row could not be decoded: {e}")))
     }
 
     fn into_task(self, user: &UserId) -> Result<Task, TaskRepositoryError> {
@@ -107,28 +149,6 @@ impl ListedRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
-    }
-}
-
-impl FromQueryResult for ListedRow {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        let decoded = if let Some(row) = res.try_as_pg_row() {
-            Self::decode(row)
-        } else if let Some(row) = res.try_as_sqlite_row() {
-            Self::decode(row)
-        } else {
-            // No other driver is built in; decode by name as the entity does.
-            let model = crate::entity::task::Model::from_query_result(res, pre)?;
-            return Ok(Self {
-                id: model.id,
-                title: model.title,
-                description: model.description,
-                completed: model.completed,
-                created_at: model.created_at,
-                updated_at: model.updated_at,
-            });
-        };
-        decoded.map_err(|e| DbErr::Type(format!("a task row could not be decoded: {e}")))
     }
 }
 
@@ -164,12 +184,20 @@ impl TaskRepository for SeaTaskRepository {
         user: &UserId,
         filter: TaskStatusFilter,
     ) -> Result<Vec<Task>, TaskRepositoryError> {
-        let rows = listing(user, filter)
-            .into_model::<ListedRow>()
-            .all(&self.reader)
+        let statement = listing(user, filter).build(self.reader.get_database_backend());
+        let rows = self
+            .reader
+            .query_all_raw(statement)
             .await
             .map_err(task_error)?;
-        rows.into_iter().map(|row| row.into_task(user)).collect()
+        rows.iter()
+            .enumerate()
+            .map(|(n, row)| {
+                ListedRow::from_result(row, n == 0)
+                    .map_err(task_error)?
+                    .into_task(user)
+            })
+            .collect()
     }
 
     async fn get_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {

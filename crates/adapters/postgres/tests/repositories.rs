@@ -804,6 +804,43 @@ async fn postgres_refuses_listed_rows_that_break_the_rules() {
     .await;
 }
 
+/// A listing checks the column types of PostgreSQL's result on its first row and only decodes
+/// the rows after it (one row description covers them all): a column of another type than the
+/// entity's is still refused, not read as something else (an `integer` 0 decodes as `false`
+/// when nothing checks it).
+#[tokio::test]
+async fn postgres_refuses_a_listing_whose_column_has_another_type() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        let tasks = db.task_repository();
+        let alice = user("alice");
+        for n in 0..3 {
+            tasks
+                .insert_task(&alice, new_task(&format!("task {n}")))
+                .await
+                .expect("insert");
+        }
+        let raw = sea_orm::Database::connect(&pg.url)
+            .await
+            .expect("raw connection");
+        raw.execute_unprepared(
+            "ALTER TABLE task ALTER COLUMN completed DROP DEFAULT, \
+             ALTER COLUMN completed TYPE integer USING completed::integer",
+        )
+        .await
+        .expect("alter the column");
+        match tasks.list_tasks(&alice, TaskStatusFilter::All).await {
+            Err(TaskRepositoryError::Unexpected(m)) => {
+                assert!(m.contains("could not be decoded"), "{m}");
+            }
+            other => panic!("expected Unexpected, got {other:?}"),
+        }
+        let _ = raw.close().await;
+        db.close().await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn postgres_reads_rows_written_by_plain_sql() {
     with_pg(|pg| async move {
