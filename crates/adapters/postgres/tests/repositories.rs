@@ -804,6 +804,63 @@ async fn postgres_refuses_listed_rows_that_break_the_rules() {
     .await;
 }
 
+/// A chat's history (the latest 50 messages of one conversation of one user) is read backwards
+/// along an index, whatever the planner estimates: with the user only filtered row by row
+/// (migration 6 put it into the index) PostgreSQL fetched and sorted every message of the
+/// conversation, thinking the user's condition would leave few. The statement is the one
+/// sea-orm writes for `list_messages`, planned as a prepared statement's first executions are
+/// (a custom plan, for the actual limit).
+#[tokio::test]
+async fn postgres_reads_a_long_history_backwards_along_an_index() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        // One connection: the prepared statement and its plan belong to a session.
+        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let raw = sea_orm::Database::connect(options)
+            .await
+            .expect("raw connection");
+        for sql in [
+            "INSERT INTO conversation (user_id) SELECT 'u' || g FROM generate_series(1, 20) g",
+            "INSERT INTO message (user_id, conversation_id, role, content) \
+             SELECT 'u' || (g % 20 + 1), g % 20 + 1, 'assistant', \
+             repeat('- #123 buy milk 1-4567 (pending) ', 800 + g % 7) \
+             FROM generate_series(1, 30000) g",
+            "ANALYZE message",
+            "SET plan_cache_mode = force_custom_plan",
+            "PREPARE history(bigint, varchar, bigint) AS \
+             SELECT \"message\".\"id\", \"message\".\"user_id\", \"message\".\"conversation_id\", \
+             \"message\".\"role\", \"message\".\"content\", \"message\".\"created_at\" \
+             FROM \"message\" WHERE \"message\".\"conversation_id\" = $1 \
+             AND \"message\".\"user_id\" = $2 \
+             ORDER BY \"message\".\"created_at\" DESC, \"message\".\"id\" DESC LIMIT $3",
+        ] {
+            raw.execute_unprepared(sql).await.expect(sql);
+        }
+        let plan: Vec<String> = raw
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "EXPLAIN EXECUTE history(3, 'u3', 50)",
+            ))
+            .await
+            .expect("explain")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a plan line"))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("Index Scan Backward") && !plan.contains("Sort"),
+            "{plan}"
+        );
+        let _ = raw.close().await;
+        db.close().await;
+    })
+    .await;
+}
+
 /// A listing checks the column types of PostgreSQL's result on its first row and only decodes
 /// the rows after it (one row description covers them all): a column of another type than the
 /// entity's is still refused, not read as something else (an `integer` 0 decodes as `false`

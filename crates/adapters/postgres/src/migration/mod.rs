@@ -8,6 +8,7 @@ mod m20261128_000002_sqlite_message_trigger;
 mod m20261129_000003_sqlite_task_listing_index;
 mod m20261129_000004_postgres_message_storage;
 mod m20261129_000005_postgres_conversation_hot_updates;
+mod m20261129_000006_postgres_message_history_index;
 
 pub(crate) struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_sqlite_task_listing_index::Migration),
             Box::new(m20261129_000004_postgres_message_storage::Migration),
             Box::new(m20261129_000005_postgres_conversation_hot_updates::Migration),
+            Box::new(m20261129_000006_postgres_message_history_index::Migration),
         ]
     }
 }
