@@ -75,10 +75,10 @@ struct ListedRow {
 }
 
 impl ListedRow {
-    /// Decodes the columns of `Entity::find()`, in the entity's order; with `check_types`
-    /// each value's type is checked against the field's first (sqlx's `try_get`), without it
-    /// the value is only decoded (`try_get_unchecked`: a NULL where none may be is still an
-    /// error).
+    /// Decodes the columns of `Entity::find()`, in the entity's order. With `check_types` the
+    /// type of each value is checked against the field's before it is decoded (sqlx's
+    /// `try_get`); without, it is only decoded (`try_get_unchecked`: a NULL where none may be
+    /// is still an error).
     fn decode<'r, R>(row: &'r R, check_types: bool) -> Result<Self, sea_orm::sqlx::Error>
     where
         R: sea_orm::sqlx::Row,
