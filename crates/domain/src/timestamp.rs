@@ -34,6 +34,14 @@ pub fn serialize_rfc3339<S: Serializer>(at: &Timestamp, serializer: S) -> Result
     }
 }
 
+/// The text [`serialize`] writes for `at`, without its quotes, written into `buf`: its length,
+/// or `None` where [`serialize`] takes chrono's path instead (a year outside 0..=9999, a leap
+/// second). For a writer of JSON text that does without serde (a task listing).
+#[must_use]
+pub fn write_utc(at: &Timestamp, buf: &mut [u8; 35]) -> Option<usize> {
+    write(at, buf, Zone::Z)
+}
+
 /// How UTC is written at the end.
 #[derive(Clone, Copy)]
 enum Zone {
