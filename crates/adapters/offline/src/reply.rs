@@ -109,10 +109,20 @@ pub(crate) fn generic(name: &str, result: &ToolOutput) -> String {
     }
 }
 
-/// Appends a listing's line for `task`.
-fn line(text: &mut String, task: &ListedTask<'_>) {
-    let state = if task.completed { "done" } else { "pending" };
-    let _ = write!(text, "\n- #{} {} ({state})", task.id, task.title);
+/// Appends a listing's line for `task`: `\n- #<id> <title> (done|pending)`, and ` — <description>`
+/// where there is one. Pieces pushed, not `write!`: through `core::fmt` the lines of a
+/// 400-task listing took 6% of a listing chat's instructions (BENCHMARKS.md, "The eighth
+/// pass").
+fn line(text: &mut String, task: &ListedTask<'_>, id: &mut itoa::Buffer) {
+    text.push_str("\n- #");
+    text.push_str(id.format(task.id));
+    text.push(' ');
+    text.push_str(task.title);
+    text.push_str(if task.completed {
+        " (done)"
+    } else {
+        " (pending)"
+    });
     if let Some(description) = task.description.filter(|d| !d.is_empty()) {
         text.push_str(" \u{2014} ");
         text.push_str(description);
@@ -138,8 +148,9 @@ pub(crate) fn task_list(tasks: &[ListedTask<'_>], status: TaskStatusFilter) -> S
             .sum::<usize>();
     let mut text = String::with_capacity(capacity);
     let _ = write!(text, "You have {} {kind}{noun}:", tasks.len());
+    let mut id = itoa::Buffer::new();
     for task in tasks {
-        line(&mut text, task);
+        line(&mut text, task, &mut id);
     }
     text
 }
