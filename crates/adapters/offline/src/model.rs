@@ -1,9 +1,12 @@
 //! [`OfflineModel`]: the [`ChatModel`] port answered by the parser and the plan.
 
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use todo_agent::{
     ChatMessage, ChatModel, ChatModelError, ChatRequest, ChatResponse, TokenUsage, ToolCallRequest,
 };
+use todo_tools::ToolDefinition;
 
 use crate::plan::{Step, plan};
 
@@ -14,8 +17,14 @@ use crate::plan::{Step, plan};
 /// token and every other non-space character as one more. Input counts every message of the
 /// request (tool calls by name and arguments, tool results as JSON text) and the tool
 /// definitions offered; output counts the reply text, or each tool call's name and arguments.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OfflineModel;
+#[derive(Debug, Default)]
+pub struct OfflineModel {
+    /// The tokens of the last tool definitions offered, and those definitions: the agent
+    /// offers the same shared set every round, and counting it (five JSON schemas written out
+    /// and scanned) was about a tenth of a chat that adds a task (BENCHMARKS.md, "The eighth
+    /// pass"). Holding the set keeps its address from being reused by another one.
+    definitions: Mutex<Option<(Arc<[ToolDefinition]>, u64)>>,
+}
 
 impl OfflineModel {
     /// The GenAI provider name.
@@ -25,7 +34,31 @@ impl OfflineModel {
 
     #[must_use]
     pub fn new() -> Self {
-        Self
+        Self::default()
+    }
+
+    /// The input tokens of the tool definitions offered, counted once per set of them.
+    fn definition_tokens(&self, tools: &Arc<[ToolDefinition]>) -> u64 {
+        // A poisoned lock only means a count was being stored: counting again is as good.
+        let mut cached = self
+            .definitions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*cached {
+            Some((set, tokens)) if Arc::ptr_eq(set, tools) => *tokens,
+            _ => {
+                let tokens = tools
+                    .iter()
+                    .map(|t| {
+                        estimate_tokens(t.name)
+                            + estimate_tokens(t.description)
+                            + json_tokens(&t.parameters)
+                    })
+                    .sum::<u64>();
+                *cached = Some((tools.clone(), tokens));
+                tokens
+            }
+        }
     }
 
     /// One round, synchronously: what [`ChatModel::complete`] returns (it never fails).
@@ -43,15 +76,7 @@ impl OfflineModel {
             step => step,
         };
         let input_tokens = request.messages.iter().map(message_tokens).sum::<u64>()
-            + request
-                .tools
-                .iter()
-                .map(|t| {
-                    estimate_tokens(t.name)
-                        + estimate_tokens(t.description)
-                        + json_tokens(&t.parameters)
-                })
-                .sum::<u64>();
+            + self.definition_tokens(&request.tools);
         match step {
             Step::Call { name, arguments } => {
                 let call = ToolCallRequest {
@@ -363,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_tool_round_has_a_call_id_finish_reason_and_usage() {
-        let response = OfflineModel.respond(&request(
+        let response = OfflineModel::new().respond(&request(
             vec![ChatMessage::User("add a task to buy milk".into())],
             ALL,
         ));
@@ -383,6 +408,37 @@ mod tests {
         assert_eq!(usage.input_tokens, 6 + 5 * 7);
         // add _ task, then { " title " : " buy milk " }
         assert_eq!(usage.output_tokens, 3 + 10);
+    }
+
+    /// The definitions' tokens are counted once per set offered, and a set offered next is
+    /// counted afresh: one model answering requests with different sets gives each the count
+    /// a new model gives it.
+    #[test]
+    fn definitions_are_counted_once_per_set() {
+        let message = || vec![ChatMessage::User("add a task to buy milk".into())];
+        let shared = request(message(), ALL);
+        let model = OfflineModel::new();
+        let input = |model: &OfflineModel, request: &ChatRequest| {
+            model.respond(request).usage.expect("usage").input_tokens
+        };
+        assert_eq!(input(&model, &shared), 6 + 5 * 7);
+        assert_eq!(input(&model, &shared), 6 + 5 * 7, "the same set again");
+        let mut other = request(message(), &["add_task"]);
+        assert_eq!(input(&model, &other), 6 + 7);
+        other.tools = vec![ToolDefinition {
+            name: "add_task",
+            description: "a tool that adds a task",
+            parameters: json!({"type": "object", "properties": {"title": {"type": "string"}}}),
+        }]
+        .into();
+        assert_eq!(input(&model, &other), input(&OfflineModel::new(), &other));
+        // add _ task; a tool that adds a task; the schema's 29 (11 words, 18 marks).
+        assert_eq!(input(&model, &other), 6 + 3 + 6 + 29);
+        assert_eq!(
+            input(&model, &shared),
+            6 + 5 * 7,
+            "the first set, counted again"
+        );
     }
 
     #[test]
@@ -406,7 +462,7 @@ mod tests {
                 .into(),
             },
         ];
-        let response = OfflineModel.respond(&request(messages, ALL));
+        let response = OfflineModel::new().respond(&request(messages, ALL));
         assert_eq!(response.tool_calls.len(), 1);
         assert_eq!(response.tool_calls[0].id, "call_2");
         assert_eq!(response.tool_calls[0].name, "complete_task");
@@ -415,7 +471,8 @@ mod tests {
 
     #[test]
     fn a_text_round_stops() {
-        let response = OfflineModel.respond(&request(vec![ChatMessage::User("hello".into())], ALL));
+        let response =
+            OfflineModel::new().respond(&request(vec![ChatMessage::User("hello".into())], ALL));
         assert!(response.tool_calls.is_empty());
         assert_eq!(response.finish_reasons, vec!["stop".to_owned()]);
         let text = response.content.expect("text");
@@ -428,7 +485,7 @@ mod tests {
 
     #[test]
     fn a_tool_not_offered_is_not_called() {
-        let response = OfflineModel.respond(&request(
+        let response = OfflineModel::new().respond(&request(
             vec![ChatMessage::User("delete task 2".into())],
             &["add_task"],
         ));
@@ -442,7 +499,10 @@ mod tests {
     #[test]
     fn the_same_exchange_gets_the_same_answer() {
         let make = || request(vec![ChatMessage::User("show my pending tasks".into())], ALL);
-        assert_eq!(OfflineModel.respond(&make()), OfflineModel.respond(&make()));
+        assert_eq!(
+            OfflineModel::new().respond(&make()),
+            OfflineModel::new().respond(&make())
+        );
     }
 
     #[test]
