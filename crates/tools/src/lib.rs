@@ -2,7 +2,8 @@
 //!
 //! The [`Tool`] port, the five task tools over a [`TaskRepository`], and the [`ToolSet`] that
 //! lists their definitions for a model and dispatches a call by name. Depends on `todo-domain`
-//! only (plus serde, serde_json, thiserror, async-trait).
+//! only (plus serde, serde_json, thiserror, async-trait, and itoa, serde_json's own integer
+//! writer, for the hand-written listing JSON).
 //!
 //! A tool that cannot do its work returns a [`ToolError`]; the [`ToolSet`] turns the ones the
 //! model can act on into the contract's `{"error": …}` result, and lets the store being down

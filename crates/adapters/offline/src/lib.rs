@@ -5,7 +5,8 @@
 //! tasks", "mark task 3 as done", "rename task 1 to call mom", "delete task 2") into the same
 //! tool calls an LLM would make, round after round, and answers in text from the tools'
 //! results. It may depend on `todo-domain`, `todo-tools`, `todo-agent`, `serde` and
-//! `serde_json` (plus `async-trait` for the port), never on another adapter.
+//! `serde_json` (plus `async-trait` for the port, and `itoa`, serde_json's own integer writer,
+//! for the listing reply), never on another adapter.
 //!
 //! # What it understands
 //!
