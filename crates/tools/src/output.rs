@@ -333,7 +333,7 @@ mod tests {
                 "buy milk",
                 "tab\there\r\n\u{7f}",
                 "caf\u{e9} \u{2615} \u{1f95b} \u{2028}\u{2029}",
-                "a longer title of more than thirty-two bytes, to cross a block",
+                "a longer title, of more than thirty-two bytes, with nothing to escape",
             ]
             .map(str::to_owned),
         );
