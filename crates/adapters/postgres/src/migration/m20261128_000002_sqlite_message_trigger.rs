@@ -3,10 +3,12 @@
 //! `BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT`. PostgreSQL does the same in one statement with
 //! a data-modifying CTE and needs nothing here.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::{
     DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait,
 };
+
+use super::only_on;
 
 pub(crate) struct Migration;
 
@@ -19,31 +21,27 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(
+        only_on(
+            manager,
+            DbBackend::Sqlite,
+            &[
                 r#"CREATE TRIGGER IF NOT EXISTS "message_touches_conversation"
 AFTER INSERT ON "message"
 BEGIN
     UPDATE "conversation" SET "updated_at" = max("updated_at", NEW."created_at")
     WHERE "id" = NEW."conversation_id";
 END"#,
-            )
-            .await
-            .map(|_| ())
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(r#"DROP TRIGGER IF EXISTS "message_touches_conversation""#)
-            .await
-            .map(|_| ())
+        only_on(
+            manager,
+            DbBackend::Sqlite,
+            &[r#"DROP TRIGGER IF EXISTS "message_touches_conversation""#],
+        )
+        .await
     }
 }

@@ -10,10 +10,12 @@
 //! nothing here; its index row size limit (a sixth of a page) would not take a description of
 //! 1000 characters in the key anyway.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::{
     DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait,
 };
+
+use super::only_on;
 
 pub(crate) struct Migration;
 
@@ -26,32 +28,28 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Sqlite {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        // The covering index serves every lookup the (user_id, id) index served.
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_task_listing" ON "task"
+        only_on(
+            manager,
+            DbBackend::Sqlite,
+            &[
+                // The covering index serves every lookup the (user_id, id) index served.
+                r#"CREATE INDEX IF NOT EXISTS "idx_task_listing" ON "task"
 ("user_id", "id", "completed", "title", "description", "created_at", "updated_at")"#,
+                r#"DROP INDEX IF EXISTS "idx_task_user_id_id""#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(r#"DROP INDEX IF EXISTS "idx_task_user_id_id""#)
-            .await
-            .map(|_| ())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Sqlite {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_task_user_id_id" ON "task" ("user_id", "id")"#,
+        only_on(
+            manager,
+            DbBackend::Sqlite,
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_task_user_id_id" ON "task" ("user_id", "id")"#,
+                r#"DROP INDEX IF EXISTS "idx_task_listing""#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(r#"DROP INDEX IF EXISTS "idx_task_listing""#)
-            .await
-            .map(|_| ())
+        .await
     }
 }

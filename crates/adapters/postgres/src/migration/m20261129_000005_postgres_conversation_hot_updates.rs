@@ -15,10 +15,12 @@
 //! page for the new versions, which PostgreSQL then prunes as it reads the page. SQLite
 //! updates rows in place and keeps its index.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::{
     DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait,
 };
+
+use super::only_on;
 
 pub(crate) struct Migration;
 
@@ -31,34 +33,28 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_conversation_user_id_id" ON "conversation" ("user_id", "id")"#,
+        only_on(
+            manager,
+            DbBackend::Postgres,
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_conversation_user_id_id" ON "conversation" ("user_id", "id")"#,
+                r#"DROP INDEX IF EXISTS "idx_conversation_user_id_updated_at""#,
+                r#"ALTER TABLE "conversation" SET (fillfactor = 50)"#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(r#"DROP INDEX IF EXISTS "idx_conversation_user_id_updated_at""#)
-            .await?;
-        db.execute_unprepared(r#"ALTER TABLE "conversation" SET (fillfactor = 50)"#)
-            .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(r#"ALTER TABLE "conversation" RESET (fillfactor)"#)
-            .await?;
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_conversation_user_id_updated_at" ON "conversation" ("user_id", "updated_at" DESC, "id" DESC)"#,
+        only_on(
+            manager,
+            DbBackend::Postgres,
+            &[
+                r#"ALTER TABLE "conversation" RESET (fillfactor)"#,
+                r#"CREATE INDEX IF NOT EXISTS "idx_conversation_user_id_updated_at" ON "conversation" ("user_id", "updated_at" DESC, "id" DESC)"#,
+                r#"DROP INDEX IF EXISTS "idx_conversation_user_id_id""#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(r#"DROP INDEX IF EXISTS "idx_conversation_user_id_id""#)
-            .await?;
-        Ok(())
+        .await
     }
 }

@@ -19,10 +19,12 @@
 //! with `conversation_id` (the foreign key's cascade uses it). SQLite reads the old index in
 //! order already and keeps it.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::{
     DbErr, MigrationName, MigrationTrait, SchemaManager, async_trait,
 };
+
+use super::only_on;
 
 pub(crate) struct Migration;
 
@@ -35,32 +37,26 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_message_conversation_id_user_id_created_at" ON "message" ("conversation_id", "user_id", "created_at", "id")"#,
+        only_on(
+            manager,
+            DbBackend::Postgres,
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_message_conversation_id_user_id_created_at" ON "message" ("conversation_id", "user_id", "created_at", "id")"#,
+                r#"DROP INDEX IF EXISTS "idx_message_conversation_id_created_at""#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(r#"DROP INDEX IF EXISTS "idx_message_conversation_id_created_at""#)
-            .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            r#"CREATE INDEX IF NOT EXISTS "idx_message_conversation_id_created_at" ON "message" ("conversation_id", "created_at", "id")"#,
+        only_on(
+            manager,
+            DbBackend::Postgres,
+            &[
+                r#"CREATE INDEX IF NOT EXISTS "idx_message_conversation_id_created_at" ON "message" ("conversation_id", "created_at", "id")"#,
+                r#"DROP INDEX IF EXISTS "idx_message_conversation_id_user_id_created_at""#,
+            ],
         )
-        .await?;
-        db.execute_unprepared(
-            r#"DROP INDEX IF EXISTS "idx_message_conversation_id_user_id_created_at""#,
-        )
-        .await?;
-        Ok(())
+        .await
     }
 }
