@@ -1,9 +1,8 @@
 //! # todo-telemetry: logs, traces and metrics (outer layer)
 //!
 //! [`Timed`] implements every port of the core by delegating inside a span named as CONTRACT §5
-//! says; [`layer::SpanLayer`] and [`layer::LogLayer`] turn each closed span into a
-//! "Performance metric" line, histogram samples and a summary sample (the timing rule lives
-//! there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor,
+//! says; [`layer::TelemetryLayer`] turns each closed span into a "Performance metric" line,
+//! histogram samples and a summary sample (the timing rule lives there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor,
 //! which writes them as protobuf itself (`wire`) and sends them over tonic or reqwest
 //! (`transport`). It may depend on the core crates (to wrap their ports), tracing,
 //! tracing-subscriber, the OpenTelemetry API and SDK crates and those two clients. No core crate depends on it: the composition root decides what is
@@ -29,10 +28,10 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::{FilterExt as _, LevelFilter, filter_fn};
+use tracing_subscriber::Registry;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::{Layer as _, Registry};
 
 pub use layer::LogFormat;
 pub use metrics::{Metrics, OperationSummary, Summary, SummaryReport, Targets};
@@ -68,10 +67,10 @@ pub fn parse_filter(filter: &str) -> Result<EnvFilter, String> {
         .map_err(|e| format!("cannot parse '{filter}': {e}"))
 }
 
-/// The log filter as the layers use it: [`parse_filter`]'s [`EnvFilter`], told to skip its span
+/// The log filter as the layer uses it: [`parse_filter`]'s [`EnvFilter`], told to skip its span
 /// callbacks when no directive names a span or a field (nothing in `[…]`). Such a filter
-/// decides by target and level alone, but its callbacks still take a lock on every span's
-/// entry and exit, twice per span here (the log layer and the events of the trace).
+/// decides by target and level alone, but its callbacks would still take a lock on every
+/// span's entry and exit.
 ///
 /// # Errors
 /// As [`parse_filter`].
@@ -82,10 +81,10 @@ fn log_filter(filter: &str) -> Result<LogFilter, String> {
     })
 }
 
-struct LogFilter {
+pub(crate) struct LogFilter {
     inner: EnvFilter,
     /// Some directive names a span or a field: the span callbacks matter.
-    spans: bool,
+    pub(crate) spans: bool,
 }
 
 impl<S> Filter<S> for LogFilter
@@ -202,18 +201,17 @@ impl Telemetry {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
         // Dependencies open spans of their own (sea-orm's `begin`, `query_one`, …; hyper's and
-        // h2's at TRACE): they are not operations of the service, so neither the trace nor the
-        // metrics ask for them (the span layer asks for the driver's span of a database call
-        // only so that it exists: see `timed_db`). Events still reach the trace (as span
-        // events) as far as the log filter lets them.
-        let span_filter = filter_fn(|m: &Metadata<'_>| {
-            layer::is_traced_span(m) || layer::is_timed_span(m) || layer::is_driver(m)
-        })
-        .or(filter_fn(|m: &Metadata<'_>| m.is_event()).and(log_filter(&settings.filter)?));
+        // h2's at TRACE): they are not operations of the service, so the layer enables only the
+        // spans the trace and the metrics need (and the driver's span of a database call, so
+        // that it exists: see `timed_db`), unless a directive of the log filter names a span.
+        // Events reach the log and the trace (as span events) as far as the log filter lets them.
         let tracer = trace::Tracer::new(processor.clone(), settings.otlp.sampler);
-        let subscriber = Registry::default()
-            .with(layer::SpanLayer::new(metrics.clone(), tracer).with_filter(span_filter))
-            .with(layer::LogLayer::new(writer, settings.format).with_filter(filter));
+        let subscriber = Registry::default().with(layer::TelemetryLayer::new(
+            metrics.clone(),
+            tracer,
+            layer::LogLines::new(writer, settings.format),
+            filter,
+        ));
         Ok((
             Self {
                 metrics,
@@ -263,7 +261,100 @@ impl Telemetry {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Mutex, PoisonError};
+
+    use tracing_subscriber::Layer as _;
+
     use super::*;
+
+    /// Log output, captured in memory.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Under the subscriber `Telemetry::build` makes with the log filter `filter` (no span
+    /// export), runs `f`; returns the messages of the lines written and the operations the
+    /// summary counted.
+    fn logged_and_measured(filter: &str, f: impl FnOnce()) -> (Vec<String>, Vec<String>) {
+        let settings = TelemetrySettings {
+            format: LogFormat::Json,
+            filter: filter.to_owned(),
+            otlp: OtlpSettings::from_env(&|_| None).expect("settings"),
+            summary_window: Duration::from_secs(600),
+            summary_max_samples: 1000,
+            targets: Targets::default(),
+            log_buffer_lines: 1000,
+        };
+        let capture = Capture::default();
+        let (telemetry, dispatch) = Telemetry::build(&settings, capture.clone()).expect("build");
+        tracing::dispatcher::with_default(&dispatch, f);
+        let measured = telemetry
+            .metrics()
+            .summary
+            .report()
+            .operations
+            .into_iter()
+            .map(|o| o.operation)
+            .collect();
+        telemetry.shutdown(Duration::from_secs(5)); // writes what the log buffer holds
+        let bytes = capture
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let logged = String::from_utf8(bytes)
+            .expect("UTF-8")
+            .lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+                v["message"].as_str().expect("a message").to_owned()
+            })
+            .collect();
+        (logged, measured)
+    }
+
+    fn timed_call_and_events() {
+        tracing::info_span!("db", operation = "db_get_task", status = "success").in_scope(|| {
+            tracing::warn!("a warning");
+            tracing::info!("some information");
+        });
+        tracing::info_span!("special").in_scope(|| tracing::debug!("inside special"));
+        tracing::debug!("outside special");
+    }
+
+    /// The log filter decides the lines, never the measurements: at `warn` a timed span is
+    /// still measured but writes no "Performance metric" line (an INFO line); a directive that
+    /// names a span lets that span's events through.
+    #[test]
+    fn the_log_filter_decides_lines_and_never_measurements() {
+        let (logged, measured) = logged_and_measured("info", timed_call_and_events);
+        assert_eq!(
+            logged,
+            ["a warning", "some information", "Performance metric"]
+        );
+        assert_eq!(measured, ["db_get_task"]);
+
+        let (logged, measured) = logged_and_measured("warn", timed_call_and_events);
+        assert_eq!(logged, ["a warning"]);
+        assert_eq!(measured, ["db_get_task"]);
+
+        let (logged, measured) = logged_and_measured("warn,[special]=debug", timed_call_and_events);
+        assert_eq!(logged, ["a warning", "inside special"]);
+        assert_eq!(measured, ["db_get_task"]);
+    }
 
     /// The log filter skips its span callbacks only when no directive needs them: a span
     /// directive still applies inside its span.

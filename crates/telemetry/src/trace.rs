@@ -1,5 +1,5 @@
 //! The OpenTelemetry side of the spans, without an SDK tracer in the way: the span layer
-//! ([`crate::layer::SpanLayer`]) keeps, through [`Tracer`] and [`OtelSpan`], what a traced
+//! ([`crate::layer::TelemetryLayer`]) keeps, through [`Tracer`] and [`OtelSpan`], what a traced
 //! `tracing` span needs to become an OTLP span (its ids, decided once; its field
 //! values by field index, text in one buffer; its events) and queues a finished, sampled span
 //! for the export thread, which writes it as OTLP protobuf ([`OtelSpan::write`],
@@ -37,7 +37,7 @@ use tracing::{Event, Level, Metadata};
 use tracing_subscriber::Registry;
 use tracing_subscriber::registry::LookupSpan as _;
 
-use crate::layer::{SpanLayer, SpanRecord};
+use crate::layer::{SpanRecord, TelemetryLayer};
 use crate::otlp::{CountingBatchProcessor, SamplerSpec};
 use crate::wire::Batch;
 
@@ -46,7 +46,7 @@ use crate::wire::Batch;
 const MAX_ATTRIBUTES: usize = 128;
 const MAX_EVENTS: usize = 128;
 
-/// What the span layer ([`crate::layer::SpanLayer`]) needs to trace: where finished spans go,
+/// What the span layer ([`crate::layer::TelemetryLayer`]) needs to trace: where finished spans go,
 /// the sampler, the ids.
 pub struct Tracer {
     /// `None`: nothing is exported (ids are still given, for the logs).
@@ -569,7 +569,7 @@ impl Tracer {
 /// Runs `f` on the tracer and the `OtelSpan` of `span`, where the span is traced.
 fn with_otel<T>(span: &tracing::Span, f: impl FnOnce(&Tracer, &mut OtelSpan) -> T) -> Option<T> {
     span.with_subscriber(|(id, dispatch)| {
-        let layer = dispatch.downcast_ref::<SpanLayer>()?;
+        let layer = dispatch.downcast_ref::<TelemetryLayer>()?;
         let registry = dispatch.downcast_ref::<Registry>()?;
         let data = registry.span(id)?;
         let mut ext = data.extensions_mut();
