@@ -558,7 +558,7 @@ struct Line {
 }
 
 impl Line {
-    fn new(format: LogFormat, level: &str, logger: &str, message: &str) -> Self {
+    fn new(format: LogFormat, level: &'static str, logger: &str, message: &str) -> Self {
         let mut line = Self {
             buf: String::with_capacity(512),
             json: format == LogFormat::Json,
@@ -567,8 +567,10 @@ impl Line {
         if line.json {
             line.buf.push_str("{\"timestamp\":\"");
             timestamp(&mut line.buf, chrono::Utc::now());
-            line.buf.push_str("\",\"level\":");
-            json_string(&mut line.buf, level);
+            line.buf.push_str("\",\"level\":\"");
+            // A level's name needs no escape.
+            line.buf.push_str(level);
+            line.buf.push('"');
             line.buf.push_str(",\"logger\":");
             json_string(&mut line.buf, logger);
             line.buf.push_str(",\"message\":");
@@ -579,6 +581,33 @@ impl Line {
             let _ = write!(line.buf, " {level:>5} {logger}: {message}");
         }
         line
+    }
+
+    /// A key of the service's own lines, known to need no escape.
+    fn own_key(&mut self, key: &'static str) {
+        debug_assert_eq!(clean_prefix(key.as_bytes()), key.len(), "{key}");
+        if self.json {
+            self.buf.reserve(key.len() + 4);
+            if !self.first {
+                self.buf.push(',');
+            }
+            self.first = false;
+            self.buf.push('"');
+            self.buf.push_str(key);
+            self.buf.push_str("\":");
+        } else {
+            self.key(key);
+        }
+    }
+
+    /// A string under one of the service's own keys.
+    fn own_str(&mut self, key: &'static str, value: &str) {
+        self.own_key(key);
+        if self.json {
+            json_string(&mut self.buf, value);
+        } else {
+            self.buf.push_str(value);
+        }
     }
 
     fn key(&mut self, key: &str) {
@@ -626,7 +655,7 @@ impl Line {
     /// from its whole microseconds, without ryu's float-to-decimal search (~700 instructions a
     /// line). The shortest text of the double nearest to `n / 1000` is that decimal as long as
     /// the doubles there are closer together than 0.001, far above any duration.
-    fn millis(&mut self, key: &str, ms: f64) {
+    fn millis(&mut self, key: &'static str, ms: f64) {
         let micros = (ms * 1000.0).round();
         if !(0.0..1e15).contains(&micros) {
             return self.number(key, ms);
@@ -637,7 +666,7 @@ impl Line {
             reason = "a whole number in 0..1e15"
         )]
         let micros = micros as u64;
-        self.key(key);
+        self.own_key(key);
         self.buf.push_str(itoa::Buffer::new().format(micros / 1000));
         let frac = micros % 1000;
         let digits = [
@@ -659,9 +688,9 @@ impl Line {
             .push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
     }
 
-    fn hex(&mut self, key: &str, bytes: &[u8]) {
+    fn hex(&mut self, key: &'static str, bytes: &[u8]) {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        self.key(key);
+        self.own_key(key);
         let mut text = [b'"'; 2 + 2 * 16];
         let bytes = &bytes[..bytes.len().min(16)];
         for (i, b) in bytes.iter().enumerate() {
@@ -919,19 +948,19 @@ where
         let level = if status == "error" { "ERROR" } else { "INFO" };
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
         let mut line = Line::new(self.format, level, logger, "Performance metric");
-        line.str("operation", op);
+        line.own_str("operation", op);
         let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
         line.millis("duration_ms", ms);
-        line.str("status", status);
+        line.own_str("status", status);
         if let Some(user) = record.get(Slot::UserId) {
-            line.str("user_id", user);
+            line.own_str("user_id", user);
         }
         if let Some((trace, span_id)) = record.ids() {
             line.hex("trace_id", &trace);
             line.hex("span_id", &span_id);
         }
         if status == "error" {
-            line.str("error", record.get(Slot::Error).unwrap_or("unknown error"));
+            line.own_str("error", record.get(Slot::Error).unwrap_or("unknown error"));
         }
         Some(line.finish())
     }
