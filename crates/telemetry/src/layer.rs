@@ -676,9 +676,9 @@ impl Line {
             b'0' + u8::try_from(frac % 10).unwrap_or(0),
         ];
         // Trailing zeros dropped, one digit kept.
-        let len = if frac % 100 == 0 {
+        let len = if frac.is_multiple_of(100) {
             2
-        } else if frac % 10 == 0 {
+        } else if frac.is_multiple_of(10) {
             3
         } else {
             4
