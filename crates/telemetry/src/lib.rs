@@ -2,9 +2,9 @@
 //!
 //! [`Timed`] implements every port of the core by delegating inside a span named as CONTRACT §5
 //! says; [`layer::TelemetryLayer`] turns each closed span into a "Performance metric" line,
-//! histogram samples and a summary sample (the timing rule lives there, once); [`otlp`] exports spans over OTLP through a bounded, counting batch processor,
-//! which writes them as protobuf itself (`wire`) and sends them over tonic or reqwest
-//! (`transport`). It may depend on the core crates (to wrap their ports), tracing,
+//! histogram samples and a summary sample (the timing rule lives there, once); [`otlp`]
+//! exports spans over OTLP through a bounded, counting batch processor, which writes them as
+//! protobuf itself (`wire`) and sends them over tonic or reqwest (`transport`). It may depend on the core crates (to wrap their ports), tracing,
 //! tracing-subscriber, the OpenTelemetry API and SDK crates and those two clients. No core crate depends on it: the composition root decides what is
 //! wrapped.
 
@@ -261,100 +261,9 @@ impl Telemetry {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Mutex, PoisonError};
-
     use tracing_subscriber::Layer as _;
 
     use super::*;
-
-    /// Log output, captured in memory.
-    #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Capture {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// Under the subscriber `Telemetry::build` makes with the log filter `filter` (no span
-    /// export), runs `f`; returns the messages of the lines written and the operations the
-    /// summary counted.
-    fn logged_and_measured(filter: &str, f: impl FnOnce()) -> (Vec<String>, Vec<String>) {
-        let settings = TelemetrySettings {
-            format: LogFormat::Json,
-            filter: filter.to_owned(),
-            otlp: OtlpSettings::from_env(&|_| None).expect("settings"),
-            summary_window: Duration::from_secs(600),
-            summary_max_samples: 1000,
-            targets: Targets::default(),
-            log_buffer_lines: 1000,
-        };
-        let capture = Capture::default();
-        let (telemetry, dispatch) = Telemetry::build(&settings, capture.clone()).expect("build");
-        tracing::dispatcher::with_default(&dispatch, f);
-        let measured = telemetry
-            .metrics()
-            .summary
-            .report()
-            .operations
-            .into_iter()
-            .map(|o| o.operation)
-            .collect();
-        telemetry.shutdown(Duration::from_secs(5)); // writes what the log buffer holds
-        let bytes = capture
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let logged = String::from_utf8(bytes)
-            .expect("UTF-8")
-            .lines()
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-                v["message"].as_str().expect("a message").to_owned()
-            })
-            .collect();
-        (logged, measured)
-    }
-
-    fn timed_call_and_events() {
-        tracing::info_span!("db", operation = "db_get_task", status = "success").in_scope(|| {
-            tracing::warn!("a warning");
-            tracing::info!("some information");
-        });
-        tracing::info_span!("special").in_scope(|| tracing::debug!("inside special"));
-        tracing::debug!("outside special");
-    }
-
-    /// The log filter decides the lines, never the measurements: at `warn` a timed span is
-    /// still measured but writes no "Performance metric" line (an INFO line); a directive that
-    /// names a span lets that span's events through.
-    #[test]
-    fn the_log_filter_decides_lines_and_never_measurements() {
-        let (logged, measured) = logged_and_measured("info", timed_call_and_events);
-        assert_eq!(
-            logged,
-            ["a warning", "some information", "Performance metric"]
-        );
-        assert_eq!(measured, ["db_get_task"]);
-
-        let (logged, measured) = logged_and_measured("warn", timed_call_and_events);
-        assert_eq!(logged, ["a warning"]);
-        assert_eq!(measured, ["db_get_task"]);
-
-        let (logged, measured) = logged_and_measured("warn,[special]=debug", timed_call_and_events);
-        assert_eq!(logged, ["a warning", "inside special"]);
-        assert_eq!(measured, ["db_get_task"]);
-    }
 
     /// The log filter skips its span callbacks only when no directive needs them: a span
     /// directive still applies inside its span.

@@ -1253,3 +1253,60 @@ fn a_span_keeps_its_first_128_events() {
     assert_eq!(span.events[0], "event 0");
     assert_eq!(span.events[127], "event 127");
 }
+
+/// Under the subscriber the binary builds with the log filter `filter` (no span export), runs
+/// `f`; returns the messages of the lines written and the operations the summary counted.
+fn logged_and_measured(filter: &str, f: impl FnOnce()) -> (Vec<String>, Vec<String>) {
+    let settings = TelemetrySettings {
+        filter: filter.to_owned(),
+        ..settings(&[])
+    };
+    let (capture, telemetry, dispatch) = built(&settings);
+    tracing::dispatcher::with_default(&dispatch, f);
+    let measured = telemetry
+        .metrics()
+        .summary
+        .report()
+        .operations
+        .into_iter()
+        .map(|o| o.operation)
+        .collect();
+    telemetry.shutdown(Duration::from_secs(5)); // writes what the log buffer holds
+    let logged = capture
+        .lines()
+        .iter()
+        .map(|line| line["message"].as_str().expect("a message").to_owned())
+        .collect();
+    (logged, measured)
+}
+
+fn a_timed_span_and_events() {
+    tracing::info_span!("db", operation = "db_get_task", status = "success").in_scope(|| {
+        tracing::warn!("a warning");
+        tracing::info!("some information");
+    });
+    tracing::info_span!("special").in_scope(|| tracing::debug!("inside special"));
+    tracing::debug!("outside special");
+}
+
+/// The log filter decides the lines, never the measurements: at `warn` a timed span is still
+/// measured but writes no "Performance metric" line (an INFO line); a directive that names a
+/// span lets that span's events through.
+#[test]
+fn the_log_filter_decides_lines_and_never_measurements() {
+    let _serial = serial();
+    let (logged, measured) = logged_and_measured("info", a_timed_span_and_events);
+    assert_eq!(
+        logged,
+        ["a warning", "some information", "Performance metric"]
+    );
+    assert_eq!(measured, ["db_get_task"]);
+
+    let (logged, measured) = logged_and_measured("warn", a_timed_span_and_events);
+    assert_eq!(logged, ["a warning"]);
+    assert_eq!(measured, ["db_get_task"]);
+
+    let (logged, measured) = logged_and_measured("warn,[special]=debug", a_timed_span_and_events);
+    assert_eq!(logged, ["a warning", "inside special"]);
+    assert_eq!(measured, ["db_get_task"]);
+}
