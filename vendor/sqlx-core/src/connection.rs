@@ -55,6 +55,16 @@ pub trait Connection: Send {
         self.ping()
     }
 
+    /// Whether the pool may take this connection back as it is, at once, without a task and
+    /// without [`Connection::ping_on_release`]: nothing is in flight that a ping would flush
+    /// before the next caller's first statement, and nothing is known to be wrong with it. The
+    /// default is `false`: every release goes through `ping_on_release` on a spawned task.
+    /// (todo-chatbot's vendored copy: see vendor/README.md.)
+    #[doc(hidden)]
+    fn is_ready_for_release(&self) -> bool {
+        false
+    }
+
     /// Begin a new transaction or establish a savepoint within the active transaction.
     ///
     /// Returns a [`Transaction`] for controlling and tracking the new transaction.

@@ -1076,6 +1076,151 @@ async fn postgres_connections_come_back_clean_from_cancelled_work() {
     .await;
 }
 
+/// The same on SQLite, where sqlx (vendor/sqlx-sqlite) takes a connection back without the
+/// round trip to its worker thread: the worker runs commands in the order they were sent, so
+/// the rest of a cancelled query and the ROLLBACK of a dropped transaction run before the next
+/// caller's first statement.
+#[tokio::test]
+async fn sqlite_connections_come_back_clean_from_cancelled_work() {
+    let file = SqliteTestDatabase::new();
+    let mut options = sea_orm::ConnectOptions::new(file.url.clone());
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let conn = sea_orm::Database::connect(options).await.expect("connect");
+    let answer = |sql: &'static str| {
+        let conn = conn.clone();
+        async move {
+            let row = conn
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    sql,
+                ))
+                .await
+                .expect("query")
+                .expect("a row");
+            row.try_get_by_index::<i32>(0).expect("an int")
+        }
+    };
+    assert_eq!(answer("SELECT 1").await, 1);
+
+    // A query cancelled while its worker thread still counts (hundreds of milliseconds).
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(20),
+        conn.execute_unprepared(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) \
+             SELECT count(*) FROM n",
+        ),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the query should have been cancelled");
+    assert_eq!(answer("SELECT 2").await, 2);
+
+    // A transaction dropped without commit or rollback.
+    let txn = conn.begin().await.expect("begin");
+    txn.execute_unprepared("CREATE TABLE left_behind (x int)")
+        .await
+        .expect("create");
+    drop(txn);
+    assert_eq!(
+        answer("SELECT count(*) FROM sqlite_master WHERE name = 'left_behind'").await,
+        0,
+        "the dropped transaction was rolled back"
+    );
+    // VACUUM refuses to run inside a transaction.
+    conn.execute_unprepared("VACUUM")
+        .await
+        .expect("no transaction is open on the connection");
+    // And the next transaction begins and commits as usual.
+    let txn = conn.begin().await.expect("begin again");
+    txn.execute_unprepared("CREATE TABLE kept (x int)")
+        .await
+        .expect("create");
+    txn.commit().await.expect("commit");
+    assert_eq!(
+        answer("SELECT count(*) FROM sqlite_master WHERE name = 'kept'").await,
+        1
+    );
+    conn.close().await.expect("close");
+}
+
+/// A connection with nothing in flight is back in the pool the moment it is dropped, with no
+/// task spawned and no round trip (vendor/sqlx-core's `PoolConnection::drop` and each driver's
+/// `is_ready_for_release`); one with work in flight (PostgreSQL's ROLLBACK of a dropped
+/// transaction, still in the write buffer) goes back after its ping, as before. The runtime
+/// is single-threaded, so a spawned release could not have run between the drop and the
+/// check.
+async fn released_connections_go_back_at_once<DB: sea_orm::sqlx::Database>(
+    pool: &sea_orm::sqlx::Pool<DB>,
+    transaction_waits: bool,
+) where
+    for<'c> &'c mut DB::Connection: sea_orm::sqlx::Executor<'c, Database = DB>,
+{
+    use sea_orm::sqlx::Executor;
+
+    let mut connection = pool.acquire().await.expect("acquire");
+    connection.execute("SELECT 1").await.expect("select");
+    assert_eq!(pool.num_idle(), 0, "the only connection is out");
+    drop(connection);
+    assert_eq!(pool.num_idle(), 1, "back in the pool at once");
+
+    let mut txn = pool.begin().await.expect("begin");
+    txn.execute("SELECT 1")
+        .await
+        .expect("select in a transaction");
+    drop(txn);
+    if transaction_waits {
+        assert_eq!(pool.num_idle(), 0, "its ROLLBACK still has to go out");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pool.num_idle() == 0 {
+            assert!(Instant::now() < deadline, "never came back");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    } else {
+        assert_eq!(
+            pool.num_idle(),
+            1,
+            "its ROLLBACK is queued before anything else"
+        );
+    }
+    let mut connection = pool.acquire().await.expect("acquire again");
+    let open = connection
+        .fetch_one("SELECT 1")
+        .await
+        .expect("the connection still works");
+    drop(open);
+    drop(connection);
+}
+
+#[tokio::test]
+async fn sqlite_released_connections_go_back_at_once() {
+    let file = SqliteTestDatabase::new();
+    let mut options = sea_orm::ConnectOptions::new(file.url.clone());
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let conn = sea_orm::Database::connect(options).await.expect("connect");
+    released_connections_go_back_at_once(conn.get_sqlite_connection_pool(), false).await;
+    conn.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn postgres_released_connections_go_back_at_once() {
+    with_pg(|pg| async move {
+        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let conn = sea_orm::Database::connect(options).await.expect("connect");
+        released_connections_go_back_at_once(conn.get_postgres_connection_pool(), true).await;
+        conn.close().await.expect("close");
+    })
+    .await;
+}
+
 /// The server goes away (every connection cut, new ones refused): calls answer
 /// `Unavailable`; it comes back: the same repositories work again, with no restart.
 #[tokio::test]

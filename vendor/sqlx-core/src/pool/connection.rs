@@ -203,6 +203,21 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
+        // todo-chatbot's vendored copy (see vendor/README.md): a connection with nothing in
+        // flight goes back to the pool here and now, with the checks `return_to_pool` makes
+        // first, instead of on a spawned task after a ping.
+        if let Some(live) = &self.live {
+            if live.raw.is_ready_for_release()
+                && self.pool.options.after_release.is_none()
+                && !self.pool.is_closed()
+                && !is_beyond_max_lifetime(live, &self.pool.options)
+            {
+                let live = self.take_live();
+                live.float(self.pool.clone()).release();
+                return;
+            }
+        }
+
         // We still need to spawn a task to maintain `min_connections`.
         if self.live.is_some() || self.pool.options.min_connections > 0 {
             crate::rt::spawn(self.return_to_pool());
