@@ -4,11 +4,13 @@
 //! "Performance metric" line. It also writes every event that the log filter lets through in
 //! the contract's JSON shape, with the trace and span ids of the active span.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use tracing::callsite::Identifier;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
@@ -21,11 +23,11 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 use crate::LogFilter;
 use crate::metrics::{Metrics, round_ms};
 use crate::names;
-use crate::trace::{OtelSpan, SpanFields, Tracer};
+use crate::trace::{OtelSpan, SpanFields, Special, Tracer};
 use crate::writer::LineWriter;
 
 /// A string field the layers keep (see [`SpanRecord`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Operation,
     UserId,
@@ -43,6 +45,72 @@ enum Slot {
 }
 
 const SLOTS: usize = Slot::HttpRoute as usize + 1;
+
+/// What a span field is to the layer: where a [`SpanRecord`] keeps its value, or the `otel.*`
+/// field that steers the OTLP span. Found by the field's name once per callsite ([`routes`])
+/// instead of once per value: a timed database call records about a dozen values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Kept by the OTLP span only (as an attribute, by field index).
+    Other,
+    Str(Slot),
+    InputTokens,
+    OutputTokens,
+    HttpStatus,
+    Otel(Special),
+}
+
+impl Route {
+    fn of(name: &str) -> Self {
+        Self::Str(match name {
+            names::OPERATION => Slot::Operation,
+            names::USER_ID => Slot::UserId,
+            names::STATUS => Slot::Status,
+            names::ERROR => Slot::Error,
+            names::ERROR_TYPE => Slot::ErrorType,
+            names::DB_SYSTEM_NAME => Slot::DbSystem,
+            names::DB_OPERATION_NAME => Slot::DbOperation,
+            names::DB_COLLECTION_NAME => Slot::DbCollection,
+            names::GEN_AI_OPERATION_NAME => Slot::GenAiOperation,
+            names::GEN_AI_PROVIDER_NAME => Slot::GenAiProvider,
+            names::GEN_AI_REQUEST_MODEL => Slot::GenAiRequestModel,
+            names::HTTP_REQUEST_METHOD => Slot::HttpMethod,
+            names::HTTP_ROUTE => Slot::HttpRoute,
+            names::GEN_AI_USAGE_INPUT_TOKENS => return Self::InputTokens,
+            names::GEN_AI_USAGE_OUTPUT_TOKENS => return Self::OutputTokens,
+            names::HTTP_RESPONSE_STATUS_CODE => return Self::HttpStatus,
+            _ => return Special::of(name).map_or(Self::Other, Self::Otel),
+        })
+    }
+
+    fn special(self) -> Option<Special> {
+        match self {
+            Self::Otel(special) => Some(special),
+            _ => None,
+        }
+    }
+}
+
+/// The routes of the fields of `meta`'s callsite, by field index: worked out on the first span
+/// of each callsite and kept for the life of the process (callsites are static, so this holds
+/// one small table per span callsite of the program, whichever subscriber asks).
+fn routes(meta: &'static Metadata<'static>) -> &'static [Route] {
+    type Table = HashMap<Identifier, &'static [Route], foldhash::fast::RandomState>;
+    static ROUTES: LazyLock<RwLock<Table>> = LazyLock::new(RwLock::default);
+    let id = meta.callsite();
+    if let Some(routes) = ROUTES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+    {
+        return routes;
+    }
+    let mut table = ROUTES.write().unwrap_or_else(PoisonError::into_inner);
+    table.entry(id).or_insert_with(|| {
+        let routes: Vec<Route> = meta.fields().iter().map(|f| Route::of(f.name())).collect();
+        Box::leak(routes.into_boxed_slice())
+    })
+}
 
 /// What the layers keep about a timed span. Every string field goes into one buffer (a span
 /// has about six: one allocation instead of six); `slots` says where each one is.
@@ -65,7 +133,9 @@ pub(crate) struct SpanRecord {
     /// Whether the log filter lets the span's "Performance metric" line through.
     logged: bool,
     /// The OTLP side of a traced span, taken out when the span closes.
-    pub(crate) otel: Option<OtelSpan>,
+    pub(crate) otel: Option<Box<OtelSpan>>,
+    /// Its callsite's [`routes`] (empty: found by name).
+    routes: &'static [Route],
 }
 
 impl SpanRecord {
@@ -88,36 +158,33 @@ impl SpanRecord {
     fn ids(&self) -> Option<([u8; 16], [u8; 8])> {
         self.ids.flatten()
     }
+
+    fn route(&self, field: &Field) -> Route {
+        self.routes
+            .get(field.index())
+            .copied()
+            .unwrap_or_else(|| Route::of(field.name()))
+    }
+
+    fn record_int(&mut self, route: Route, value: i64) {
+        match route {
+            Route::InputTokens => self.input_tokens = Some(value),
+            Route::OutputTokens => self.output_tokens = Some(value),
+            Route::HttpStatus => self.http_status = Some(value),
+            _ => {}
+        }
+    }
 }
 
 impl Visit for SpanRecord {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let slot = match field.name() {
-            names::OPERATION => Slot::Operation,
-            names::USER_ID => Slot::UserId,
-            names::STATUS => Slot::Status,
-            names::ERROR => Slot::Error,
-            names::ERROR_TYPE => Slot::ErrorType,
-            names::DB_SYSTEM_NAME => Slot::DbSystem,
-            names::DB_OPERATION_NAME => Slot::DbOperation,
-            names::DB_COLLECTION_NAME => Slot::DbCollection,
-            names::GEN_AI_OPERATION_NAME => Slot::GenAiOperation,
-            names::GEN_AI_PROVIDER_NAME => Slot::GenAiProvider,
-            names::GEN_AI_REQUEST_MODEL => Slot::GenAiRequestModel,
-            names::HTTP_REQUEST_METHOD => Slot::HttpMethod,
-            names::HTTP_ROUTE => Slot::HttpRoute,
-            _ => return,
-        };
-        self.set(slot, value);
+        if let Route::Str(slot) = self.route(field) {
+            self.set(slot, value);
+        }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        match field.name() {
-            names::GEN_AI_USAGE_INPUT_TOKENS => self.input_tokens = Some(value),
-            names::GEN_AI_USAGE_OUTPUT_TOKENS => self.output_tokens = Some(value),
-            names::HTTP_RESPONSE_STATUS_CODE => self.http_status = Some(value),
-            _ => {}
-        }
+        self.record_int(self.route(field), value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -174,34 +241,37 @@ struct Fields<'a> {
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if let Some(otel) = self.record.otel.as_mut() {
-            SpanFields { span: otel }.record_str(field, value);
+        let route = self.record.route(field);
+        if let Some(otel) = self.record.otel.as_deref_mut() {
+            SpanFields { span: otel }.str(field, route.special(), value);
         }
-        self.record.record_str(field, value);
+        if let Route::Str(slot) = route {
+            self.record.set(slot, value);
+        }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if let Some(otel) = self.record.otel.as_mut() {
+        if let Some(otel) = self.record.otel.as_deref_mut() {
             SpanFields { span: otel }.record_i64(field, value);
         }
-        self.record.record_i64(field, value);
+        self.record.record_int(self.record.route(field), value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if let Some(otel) = self.record.otel.as_mut() {
+        if let Some(otel) = self.record.otel.as_deref_mut() {
             SpanFields { span: otel }.record_u64(field, value);
         }
         self.record.record_u64(field, value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if let Some(otel) = self.record.otel.as_mut() {
+        if let Some(otel) = self.record.otel.as_deref_mut() {
             SpanFields { span: otel }.record_f64(field, value);
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if let Some(otel) = self.record.otel.as_mut() {
+        if let Some(otel) = self.record.otel.as_deref_mut() {
             SpanFields { span: otel }.record_bool(field, value);
         }
     }
@@ -411,7 +481,9 @@ where
             match parent.as_mut() {
                 Some(p) => {
                     let mut ext = p.extensions_mut();
-                    let parent_otel = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut());
+                    let parent_otel = ext
+                        .get_mut::<SpanRecord>()
+                        .and_then(|r| r.otel.as_deref_mut());
                     self.tracer.start(meta, parent_otel)
                 }
                 None => self.tracer.start(meta, None),
@@ -423,6 +495,7 @@ where
             // Decided now, as a per-layer filter would have decided when the span was made.
             logged: op && Filter::<S>::enabled(&self.filter, meta, &ctx),
             otel,
+            routes: routes(meta),
             ..SpanRecord::default()
         };
         attrs.record(&mut Fields {
@@ -449,7 +522,7 @@ where
             && record.ids.is_none()
         {
             // The ids are fixed from here on (a remote parent is set before the first entry).
-            record.ids = Some(record.otel.as_mut().map(OtelSpan::ids));
+            record.ids = Some(record.otel.as_deref_mut().map(OtelSpan::ids));
         }
     }
 
@@ -476,7 +549,7 @@ where
             let recording = s
                 .extensions()
                 .get::<SpanRecord>()
-                .and_then(|r| r.otel.as_ref())
+                .and_then(|r| r.otel.as_deref())
                 .map(OtelSpan::recording);
             recording.map(|r| (s, r))
         }) else {
@@ -485,7 +558,10 @@ where
         // Formatted before the span is locked (a value's `Display` may log).
         let otel_event = Tracer::event(event);
         let mut ext = traced.extensions_mut();
-        if let Some(otel) = ext.get_mut::<SpanRecord>().and_then(|r| r.otel.as_mut()) {
+        if let Some(otel) = ext
+            .get_mut::<SpanRecord>()
+            .and_then(|r| r.otel.as_deref_mut())
+        {
             otel.add_event(*event.metadata().level(), otel_event);
         }
     }
@@ -973,6 +1049,63 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A callsite's routes are worked out once and say, by field index, what its name says;
+    /// a recorded value goes where its route sends it, in the record and the OTLP span.
+    #[test]
+    fn fields_are_routed_once_per_callsite_as_their_names_say() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+
+        type Seen = Arc<std::sync::Mutex<Option<&'static Metadata<'static>>>>;
+        struct Meta(Seen);
+        impl<S: Subscriber> Layer<S> for Meta {
+            fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+                *self.0.lock().expect("lock") = Some(attrs.metadata());
+            }
+        }
+        let seen = Seen::default();
+        let subscriber = tracing_subscriber::registry().with(Meta(Arc::clone(&seen)));
+        tracing::subscriber::with_default(subscriber, || {
+            let _span = tracing::info_span!(
+                "s",
+                operation = "db_x",
+                db.system.name = "sqlite",
+                gen_ai.usage.input_tokens = 3,
+                otel.name = "n",
+                otel.status_code = "ERROR",
+                other = "o",
+            );
+        });
+        let meta = seen.lock().expect("lock").expect("a span was made");
+        let table = routes(meta);
+        assert!(std::ptr::eq(table, routes(meta)), "worked out once");
+        assert_eq!(
+            table,
+            [
+                Route::Str(Slot::Operation),
+                Route::Str(Slot::DbSystem),
+                Route::InputTokens,
+                Route::Otel(Special::Name),
+                Route::Otel(Special::StatusCode),
+                Route::Other,
+            ]
+        );
+        for (field, route) in meta.fields().iter().zip(table) {
+            assert_eq!(Route::of(field.name()), *route, "{field}");
+        }
+
+        let mut record = SpanRecord {
+            routes: table,
+            ..SpanRecord::default()
+        };
+        let field = |name| meta.fields().field(name).expect(name);
+        record.record_str(&field("operation"), "db_x");
+        record.record_str(&field("other"), "o");
+        record.record_i64(&field("gen_ai.usage.input_tokens"), 3);
+        assert_eq!(record.get(Slot::Operation), Some("db_x"));
+        assert_eq!(record.input_tokens, Some(3));
+        assert_eq!(record.text, "db_x", "an unrouted field is not kept");
+    }
 
     /// `Line::millis` writes what `Line::number` (ryu) writes for every duration the log
     /// lines carry: each microsecond of the first ten seconds, then a spread of larger ones up

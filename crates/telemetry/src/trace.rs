@@ -362,11 +362,34 @@ pub(crate) struct SpanFields<'a> {
     pub(crate) span: &'a mut OtelSpan,
 }
 
-impl SpanFields<'_> {
-    fn special(&mut self, name: &str, value: &str) -> bool {
+/// An `otel.*` field of a span: it steers the OTLP span (its name, kind or status) and is not
+/// one of its attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Special {
+    Name,
+    Kind,
+    StatusCode,
+    StatusDescription,
+}
+
+impl Special {
+    /// The `otel.*` field named `name`, if it is one.
+    pub(crate) fn of(name: &str) -> Option<Self> {
         match name {
-            "otel.name" => self.span.name = Some(value.to_owned()),
-            "otel.kind" => {
+            "otel.name" => Some(Self::Name),
+            "otel.kind" => Some(Self::Kind),
+            "otel.status_code" => Some(Self::StatusCode),
+            "otel.status_description" => Some(Self::StatusDescription),
+            _ => None,
+        }
+    }
+}
+
+impl SpanFields<'_> {
+    fn special(&mut self, special: Special, value: &str) {
+        match special {
+            Special::Name => self.span.name = Some(value.to_owned()),
+            Special::Kind => {
                 self.span.kind = match value {
                     "server" => SpanKind::Server,
                     "client" => SpanKind::Client,
@@ -375,30 +398,36 @@ impl SpanFields<'_> {
                     _ => SpanKind::Internal,
                 };
             }
-            "otel.status_code" => {
+            Special::StatusCode => {
                 self.span.status = match value {
                     "ERROR" | "error" => match &self.span.status {
-                        Status::Error { .. } => return true,
+                        Status::Error { .. } => return,
                         _ => Status::error(""),
                     },
                     "OK" | "ok" => Status::Ok,
                     _ => Status::Unset,
                 };
             }
-            "otel.status_description" => {
+            Special::StatusDescription => {
                 self.span.status = Status::error(value.to_owned());
             }
-            _ => return false,
         }
-        true
+    }
+
+    /// A string value of `field`, which is the `otel.*` field `special` or, for `None`, an
+    /// attribute (the caller knows which: [`crate::layer`] finds it once per callsite).
+    pub(crate) fn str(&mut self, field: &Field, special: Option<Special>, value: &str) {
+        match special {
+            Some(special) => self.special(special, value),
+            None if self.span.recording => self.span.set_str(field, value),
+            None => {}
+        }
     }
 }
 
 impl Visit for SpanFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.special(field.name(), value) && self.span.recording {
-            self.span.set_str(field, value);
-        }
+        self.str(field, Special::of(field.name()), value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -485,7 +514,7 @@ impl Tracer {
         &self,
         meta: &'static Metadata<'static>,
         parent: Option<&mut OtelSpan>,
-    ) -> OtelSpan {
+    ) -> Box<OtelSpan> {
         let (trace_id, parent_span_id, flags, trace_state) = match parent {
             Some(parent) => {
                 parent.seen = true;
@@ -507,7 +536,9 @@ impl Tracer {
         // A root span keeps its attributes even when not sampled: a remote parent set before
         // its first entry may still make it sampled.
         let recording = self.processor.is_some() && (sampled || flags.is_none());
-        OtelSpan {
+        // Boxed once here, where the export queue wants it: the span record and the queue
+        // then move a pointer instead of the span (~300 bytes) each time.
+        Box::new(OtelSpan {
             trace_id,
             span_id: self.ids.new_span_id(),
             flags: TraceFlags::default().with_sampled(sampled),
@@ -535,7 +566,7 @@ impl Tracer {
             extra: Vec::new(),
             events: Vec::new(),
             dropped_events: 0,
-        }
+        })
     }
 
     /// `event` as a span event (its message names it; its fields, level and target are its
@@ -555,13 +586,13 @@ impl Tracer {
     }
 
     /// Queues the closed span for export, when it is sampled; `end` is its last exit.
-    pub(crate) fn finish(&self, mut otel: OtelSpan, end: SystemTime) {
+    pub(crate) fn finish(&self, mut otel: Box<OtelSpan>, end: SystemTime) {
         if !(otel.recording && otel.flags.is_sampled()) {
             return;
         }
         if let Some(processor) = &self.processor {
             otel.end = Some(end);
-            processor.send(Box::new(otel));
+            processor.send(otel);
         }
     }
 }
@@ -573,7 +604,7 @@ fn with_otel<T>(span: &tracing::Span, f: impl FnOnce(&Tracer, &mut OtelSpan) -> 
         let registry = dispatch.downcast_ref::<Registry>()?;
         let data = registry.span(id)?;
         let mut ext = data.extensions_mut();
-        let otel = ext.get_mut::<SpanRecord>()?.otel.as_mut()?;
+        let otel = ext.get_mut::<SpanRecord>()?.otel.as_deref_mut()?;
         Some(f(layer.tracer(), otel))
     })
     .flatten()
@@ -708,7 +739,7 @@ mod tests {
         })
     }
 
-    fn recorded(meta: &'static Metadata<'static>, tracer: &Tracer) -> OtelSpan {
+    fn recorded(meta: &'static Metadata<'static>, tracer: &Tracer) -> Box<OtelSpan> {
         let mut span = tracer.start(meta, None);
         span.recording = true;
         span.values = vec![FieldValue::Unset; meta.fields().len()];
@@ -846,7 +877,7 @@ mod tests {
                         text: s.text.clone(),
                         extra: s.extra.clone(),
                         events: s.events.clone(),
-                        ..*s
+                        ..**s
                     };
                     copy.into_span_data(&scope)
                 })
