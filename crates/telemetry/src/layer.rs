@@ -1051,7 +1051,8 @@ mod tests {
     use super::*;
 
     /// A callsite's routes are worked out once and say, by field index, what its name says;
-    /// a recorded value goes where its route sends it, in the record and the OTLP span.
+    /// a recorded value goes into the record where its route sends it (the OTLP side, span
+    /// names, kinds, statuses and attributes, is held by the workspace's `tests/telemetry.rs`).
     #[test]
     fn fields_are_routed_once_per_callsite_as_their_names_say() {
         use tracing_subscriber::layer::SubscriberExt as _;
