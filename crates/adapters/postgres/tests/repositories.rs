@@ -1014,89 +1014,36 @@ where
     }
 }
 
-/// One connection, given back to the pool in every state a caller can leave it in. Our copy of
-/// sqlx (vendor/sqlx-postgres) skips the round trip on release when nothing is in flight; what
-/// is in flight (the rest of a cancelled query, the ROLLBACK of a dropped transaction) must
-/// still be drained before the connection serves the next caller, by the release ping or by
-/// the wait for ReadyForQuery that starts every statement.
-#[tokio::test]
-async fn postgres_connections_come_back_clean_from_cancelled_work() {
-    with_pg(|pg| async move {
-        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
-        options
-            .max_connections(1)
-            .min_connections(1)
-            .sqlx_logging(false);
-        let conn = sea_orm::Database::connect(options).await.expect("connect");
-        let answer = |sql: &'static str| {
-            let conn = conn.clone();
-            async move {
-                let row = conn
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        sea_orm::DatabaseBackend::Postgres,
-                        sql,
-                    ))
-                    .await
-                    .expect("query")
-                    .expect("a row");
-                row.try_get_by_index::<i32>(0).expect("an int")
-            }
-        };
-        assert_eq!(answer("SELECT 1").await, 1);
-
-        // A query cancelled while the server still works on it.
-        let cancelled = tokio::time::timeout(
-            Duration::from_millis(100),
-            conn.execute_unprepared("SELECT pg_sleep(0.5)"),
-        )
-        .await;
-        assert!(cancelled.is_err(), "the query should have been cancelled");
-        assert_eq!(answer("SELECT 2").await, 2);
-
-        // A transaction dropped without commit or rollback.
-        let txn = conn.begin().await.expect("begin");
-        txn.execute_unprepared("CREATE TABLE left_behind (x int)")
-            .await
-            .expect("create");
-        drop(txn);
-        assert_eq!(
-            answer("SELECT (to_regclass('left_behind') IS NULL)::int").await,
-            1,
-            "the dropped transaction was rolled back"
-        );
-        // VACUUM refuses to run inside a transaction block.
-        conn.execute_unprepared("CREATE TABLE kept (x int)")
-            .await
-            .expect("create outside a transaction");
-        conn.execute_unprepared("VACUUM kept")
-            .await
-            .expect("no transaction is open on the connection");
-        conn.close().await.expect("close");
-    })
-    .await;
-}
-
-/// The same on SQLite, where sqlx (vendor/sqlx-sqlite) takes a connection back without the
-/// round trip to its worker thread: the worker runs commands in the order they were sent, so
-/// the rest of a cancelled query and the ROLLBACK of a dropped transaction run before the next
-/// caller's first statement.
-#[tokio::test]
-async fn sqlite_connections_come_back_clean_from_cancelled_work() {
-    let file = SqliteTestDatabase::new();
-    let mut options = sea_orm::ConnectOptions::new(file.url.clone());
+/// A pool of one connection on `url`, without sqlx's statement logs.
+async fn one_connection(url: &str) -> sea_orm::DatabaseConnection {
+    let mut options = sea_orm::ConnectOptions::new(url.to_owned());
     options
         .max_connections(1)
         .min_connections(1)
         .sqlx_logging(false);
-    let conn = sea_orm::Database::connect(options).await.expect("connect");
-    let answer = |sql: &'static str| {
+    sea_orm::Database::connect(options).await.expect("connect")
+}
+
+/// What [`connections_come_back_clean`] says in each backend's SQL.
+struct CleanupSql {
+    /// Runs for hundreds of milliseconds at least.
+    slow: &'static str,
+    /// 1 when the table `left_behind` exists, else 0.
+    left_behind: &'static str,
+    /// Refused inside a transaction.
+    vacuum: &'static str,
+}
+
+/// One connection, given back to the pool in every state a caller can leave it in: what is in
+/// flight (the rest of a cancelled query, the ROLLBACK of a dropped transaction) must be done
+/// before the connection serves the next caller, and no transaction may stay open on it.
+async fn connections_come_back_clean(conn: sea_orm::DatabaseConnection, sql: CleanupSql) {
+    let backend = conn.get_database_backend();
+    let answer = |text: &'static str| {
         let conn = conn.clone();
         async move {
             let row = conn
-                .query_one_raw(sea_orm::Statement::from_string(
-                    sea_orm::DatabaseBackend::Sqlite,
-                    sql,
-                ))
+                .query_one_raw(sea_orm::Statement::from_string(backend, text))
                 .await
                 .expect("query")
                 .expect("a row");
@@ -1105,15 +1052,9 @@ async fn sqlite_connections_come_back_clean_from_cancelled_work() {
     };
     assert_eq!(answer("SELECT 1").await, 1);
 
-    // A query cancelled while its worker thread still counts (hundreds of milliseconds).
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(20),
-        conn.execute_unprepared(
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) \
-             SELECT count(*) FROM n",
-        ),
-    )
-    .await;
+    // A query cancelled while the database still works on it.
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(20), conn.execute_unprepared(sql.slow)).await;
     assert!(cancelled.is_err(), "the query should have been cancelled");
     assert_eq!(answer("SELECT 2").await, 2);
 
@@ -1124,25 +1065,59 @@ async fn sqlite_connections_come_back_clean_from_cancelled_work() {
         .expect("create");
     drop(txn);
     assert_eq!(
-        answer("SELECT count(*) FROM sqlite_master WHERE name = 'left_behind'").await,
+        answer(sql.left_behind).await,
         0,
         "the dropped transaction was rolled back"
     );
-    // VACUUM refuses to run inside a transaction.
-    conn.execute_unprepared("VACUUM")
+    conn.execute_unprepared("CREATE TABLE kept (x int)")
+        .await
+        .expect("create outside a transaction");
+    conn.execute_unprepared(sql.vacuum)
         .await
         .expect("no transaction is open on the connection");
     // And the next transaction begins and commits as usual.
     let txn = conn.begin().await.expect("begin again");
-    txn.execute_unprepared("CREATE TABLE kept (x int)")
+    txn.execute_unprepared("INSERT INTO kept (x) VALUES (1)")
         .await
-        .expect("create");
+        .expect("insert");
     txn.commit().await.expect("commit");
     assert_eq!(
-        answer("SELECT count(*) FROM sqlite_master WHERE name = 'kept'").await,
+        answer("SELECT CAST(count(*) AS integer) FROM kept").await,
         1
     );
     conn.close().await.expect("close");
+}
+
+/// Our copy of sqlx (vendor/sqlx-postgres) skips the round trip on release when nothing is in
+/// flight; what is, is drained by the release ping or by the wait for ReadyForQuery that starts
+/// every statement.
+#[tokio::test]
+async fn postgres_connections_come_back_clean_from_cancelled_work() {
+    with_pg(|pg| async move {
+        let sql = CleanupSql {
+            slow: "SELECT pg_sleep(0.5)",
+            left_behind: "SELECT (to_regclass('left_behind') IS NOT NULL)::int",
+            vacuum: "VACUUM kept",
+        };
+        connections_come_back_clean(one_connection(&pg.url).await, sql).await;
+    })
+    .await;
+}
+
+/// On SQLite sqlx (vendor/sqlx-sqlite) takes a connection back without the round trip to its
+/// worker thread: the worker runs commands in the order they were sent, so the rest of a
+/// cancelled query and the ROLLBACK of a dropped transaction run before the next caller's
+/// first statement.
+#[tokio::test]
+async fn sqlite_connections_come_back_clean_from_cancelled_work() {
+    let file = SqliteTestDatabase::new();
+    let sql = CleanupSql {
+        slow: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) \
+               SELECT count(*) FROM n",
+        left_behind: "SELECT count(*) FROM sqlite_master WHERE name = 'left_behind'",
+        vacuum: "VACUUM",
+    };
+    connections_come_back_clean(one_connection(&file.url).await, sql).await;
 }
 
 /// A connection with nothing in flight is back in the pool the moment it is dropped, with no
@@ -1196,12 +1171,7 @@ async fn released_connections_go_back_at_once<DB: sea_orm::sqlx::Database>(
 #[tokio::test]
 async fn sqlite_released_connections_go_back_at_once() {
     let file = SqliteTestDatabase::new();
-    let mut options = sea_orm::ConnectOptions::new(file.url.clone());
-    options
-        .max_connections(1)
-        .min_connections(1)
-        .sqlx_logging(false);
-    let conn = sea_orm::Database::connect(options).await.expect("connect");
+    let conn = one_connection(&file.url).await;
     released_connections_go_back_at_once(conn.get_sqlite_connection_pool(), false).await;
     conn.close().await.expect("close");
 }
@@ -1209,12 +1179,7 @@ async fn sqlite_released_connections_go_back_at_once() {
 #[tokio::test]
 async fn postgres_released_connections_go_back_at_once() {
     with_pg(|pg| async move {
-        let mut options = sea_orm::ConnectOptions::new(pg.url.clone());
-        options
-            .max_connections(1)
-            .min_connections(1)
-            .sqlx_logging(false);
-        let conn = sea_orm::Database::connect(options).await.expect("connect");
+        let conn = one_connection(&pg.url).await;
         released_connections_go_back_at_once(conn.get_postgres_connection_pool(), true).await;
         conn.close().await.expect("close");
     })
