@@ -417,11 +417,9 @@ impl TelemetryLayer {
         if record.http {
             let method = record.get(Slot::HttpMethod).unwrap_or("_OTHER");
             let route = record.get(Slot::HttpRoute).unwrap_or("");
-            let status = record
-                .http_status
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            m.http.observe(&[method, route, &status], secs);
+            let mut code = itoa::Buffer::new();
+            let status = record.http_status.map_or("", |s| code.format(s));
+            m.http.observe(&[method, route, status], secs);
         }
     }
 }
@@ -599,7 +597,7 @@ where
             self.tracer.finish(otel, end);
         }
         if let Some(line) = line {
-            self.log.write(&line);
+            self.log.write(line);
         }
     }
 }
@@ -626,6 +624,24 @@ impl<W> LogLines<W> {
     }
 }
 
+thread_local! {
+    /// The buffer of the thread's last log line, for its next: once a thread has written a
+    /// line, a line costs no allocation.
+    static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
+/// A written line's buffer larger than this goes back to the allocator instead.
+const SPARE_MAX: usize = 4096;
+
+/// Keeps a written line's buffer for the thread's next line.
+fn recycle(mut buf: String) {
+    if buf.capacity() <= SPARE_MAX {
+        buf.clear();
+        // A thread whose locals are being destroyed drops it.
+        let _ = SPARE.try_with(|spare| spare.set(buf));
+    }
+}
+
 /// A line under construction: JSON object or `key=value` text.
 struct Line {
     buf: String,
@@ -635,8 +651,10 @@ struct Line {
 
 impl Line {
     fn new(format: LogFormat, level: &'static str, logger: &str, message: &str) -> Self {
+        let mut buf = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
+        buf.reserve(512);
         let mut line = Self {
-            buf: String::with_capacity(512),
+            buf,
             json: format == LogFormat::Json,
             first: true,
         };
@@ -1014,7 +1032,7 @@ where
                 }
             }
         }
-        self.write(&line.finish());
+        self.write(line.finish());
     }
 
     /// The "Performance metric" line of a closed span, if it is timed (has an operation).
@@ -1041,8 +1059,9 @@ where
         Some(line.finish())
     }
 
-    fn write(&self, line: &str) {
+    fn write(&self, line: String) {
         let _ = self.writer.make_writer().write_all(line.as_bytes());
+        recycle(line);
     }
 }
 

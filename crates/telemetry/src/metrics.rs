@@ -3,10 +3,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use hashbrown::hash_table::{Entry, HashTable};
 use serde::Serialize;
 
 /// Seconds. 0.1 (the database target) and 3 (the chat target) are among them.
@@ -77,8 +79,10 @@ pub struct Family {
     help: &'static str,
     labels: &'static [&'static str],
     bounds: &'static [f64],
-    /// Per [`series_key`] of the label values: the values, and their histogram.
-    series: RwLock<HashMap<Box<str>, Series, foldhash::fast::RandomState>>,
+    /// The series, found by the hash of their label values ([`Family::hash`]) and compared
+    /// value by value: an observation hashes the values it is given and builds no key.
+    series: RwLock<HashTable<Series>>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Family {
@@ -93,42 +97,56 @@ impl Family {
             help,
             labels,
             bounds,
-            series: RwLock::new(HashMap::default()),
+            series: RwLock::new(HashTable::new()),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
+    /// The hash of a list of label values: their number, then each value's bytes and a
+    /// terminator (`str`'s `Hash`), so `&str`s and `String`s with the same values hash alike
+    /// and lists that differ only in where their values split do not hash alike by design.
+    fn hash<S: AsRef<str>>(&self, values: &[S]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write_usize(values.len());
+        for v in values {
+            v.as_ref().hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// Records `value` for the label values, given in the order of the family's label names.
-    /// One hash lookup under a read lock; the key is built in a buffer of the thread's.
+    /// One hash of the values and a lookup under a read lock; a new series takes the write
+    /// lock once.
     pub fn observe(&self, values: &[&str], value: f64) {
         debug_assert_eq!(values.len(), self.labels.len());
-        thread_local! {
-            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-        }
-        KEY.with_borrow_mut(|key| {
-            series_key(key, values);
-            {
-                let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-                if let Some((_, h)) = series.get(key.as_str()) {
-                    h.observe(self.bounds, value);
-                    return;
-                }
+        let hash = self.hash(values);
+        let same =
+            |(stored, _): &Series| stored.iter().map(String::as_str).eq(values.iter().copied());
+        {
+            let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, h)) = series.find(hash, same) {
+                h.observe(self.bounds, value);
+                return;
             }
-            let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
-            let (_, h) = series.entry(key.as_str().into()).or_insert_with(|| {
-                (
+        }
+        let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let (_, h) = match series.entry(hash, same, |(stored, _)| self.hash(stored)) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(vacant) => vacant
+                .insert((
                     values.iter().map(|v| (*v).to_owned()).collect(),
                     Arc::new(Histogram::new(self.bounds.len())),
-                )
-            });
-            h.observe(self.bounds, value);
-        });
+                ))
+                .into_mut(),
+        };
+        h.observe(self.bounds, value);
     }
 
     fn render(&self, out: &mut String) {
         let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
         let _ = writeln!(out, "# TYPE {} histogram", self.name);
         let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        let mut sorted: Vec<&Series> = series.values().collect();
+        let mut sorted: Vec<&Series> = series.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, h) in sorted {
             let mut labels = String::new();
@@ -156,17 +174,6 @@ impl Family {
 
 /// A series: its label values, and its histogram.
 type Series = (Box<[String]>, Arc<Histogram>);
-
-/// The key of a list of label values: each value's length in bytes, a colon, the value. No two
-/// lists share a key, whatever characters the values hold.
-fn series_key(out: &mut String, values: &[&str]) {
-    out.clear();
-    for v in values {
-        out.push_str(itoa::Buffer::new().format(v.len()));
-        out.push(':');
-        out.push_str(v);
-    }
-}
 
 fn escape(value: &str) -> String {
     value
