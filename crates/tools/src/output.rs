@@ -49,6 +49,19 @@ impl ToolOutput {
         }
     }
 
+    /// About how many bytes [`Serialize`] writes (exactly, for a listing, whose text is
+    /// written here and kept): what a response holding the result reserves for it.
+    #[must_use]
+    pub fn json_size(&self) -> usize {
+        match self {
+            Self::Tasks(tasks) => tasks.json().get().len(),
+            // `{"task_id":…,"status":"…","title":"…"}` takes at most 63 bytes besides the
+            // title; the rest leaves room for a few escapes.
+            Self::Changed { title, .. } => 72 + title.len(),
+            Self::Error(message) => 16 + message.len(),
+        }
+    }
+
     /// The result as a JSON tree, as [`Serialize`] writes it.
     #[must_use]
     pub fn to_value(&self) -> Value {
@@ -313,6 +326,24 @@ mod tests {
             unreachable!("a listing")
         };
         assert_eq!(copy.into_vec(), tasks);
+    }
+
+    /// A result's size is what it writes for a listing, and no less than it writes for a
+    /// change or an error with a few escapes: a response reserves it and does not grow.
+    #[test]
+    fn a_result_knows_the_size_of_its_json() {
+        let tasks: Vec<Task> = (1..=40).map(|i| task(i, Some("a\tb"))).collect();
+        let listing = ToolOutput::Tasks(tasks.into());
+        assert_eq!(listing.json_size(), listing.to_string().len());
+        let long = task(i64::MAX, None);
+        for result in [
+            ToolOutput::changed(&long, "completed"),
+            ToolOutput::Error("Task 123456789 not found".to_owned()),
+        ] {
+            let written = serde_json::to_vec(&result).expect("json").len();
+            assert!(result.json_size() >= written, "{result}: {written}");
+            assert!(result.json_size() < written + 32, "{result}: {written}");
+        }
     }
 
     /// The hand-written listing is, byte for byte, what serde_json writes from the tasks'

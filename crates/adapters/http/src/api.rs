@@ -19,7 +19,7 @@ use todo_tools::ToolOutput;
 use crate::HttpState;
 use crate::error::ApiError;
 use crate::middleware::AuthUser;
-use crate::payload::JsonBody;
+use crate::payload::{JsonBody, JsonSize};
 use crate::text::Text;
 
 // Timestamps in the form poem-openapi's `ToJSON` gives them (`to_rfc3339`), so that
@@ -130,6 +130,40 @@ struct MessageBody {
     content: String,
     #[serde(serialize_with = "rfc3339")]
     created_at: Timestamp,
+}
+
+// What each body reserves (`JsonSize`): its fixed part at most (keys, punctuation, a 19-digit
+// id, times of up to 35 characters), its texts as they are, and a few bytes for escapes; more
+// escapes than that cost a step of the buffer's growth.
+
+impl JsonSize for ChatResponse {
+    fn json_size(&self) -> usize {
+        72 + self.response.len()
+            + self
+                .tool_calls
+                .iter()
+                // The arguments are a few short fields; the result knows its size.
+                .map(|call| 40 + call.name.len() + 64 + call.result.0.json_size())
+                .sum::<usize>()
+    }
+}
+
+impl JsonSize for TaskBody {
+    fn json_size(&self) -> usize {
+        184 + self.title.len() + self.description.as_ref().map_or(0, String::len)
+    }
+}
+
+impl JsonSize for ConversationBody {
+    fn json_size(&self) -> usize {
+        128
+    }
+}
+
+impl JsonSize for MessageBody {
+    fn json_size(&self) -> usize {
+        104 + self.role.len() + self.content.len()
+    }
 }
 
 #[derive(Debug, Object)]
@@ -533,10 +567,18 @@ mod tests {
     use super::*;
 
     /// What `JsonBody` writes (serde) is what `Json` would have (poem-openapi's `ToJSON`),
-    /// for every body it carries: nulls, nested JSON, odd characters and timestamps included.
-    fn same_both_ways<T: Serialize + ToJSON>(value: &T) {
-        let serde = serde_json::to_value(value).expect("serializes");
+    /// for every body it carries: nulls, nested JSON, odd characters and timestamps included;
+    /// and it fits in the buffer its `JsonSize` reserved.
+    fn same_both_ways<T: Serialize + ToJSON + JsonSize>(value: &T) {
+        let body = crate::payload::body(value).expect("serializes");
+        let serde: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(Some(serde), value.to_json());
+        assert!(
+            body.len() <= value.json_size(),
+            "{} bytes written, {} reserved",
+            body.len(),
+            value.json_size()
+        );
     }
 
     #[test]
@@ -551,7 +593,7 @@ mod tests {
             .expect("time")
             .with_timezone(&chrono::Utc);
         let task = |description: Option<&str>| TaskBody {
-            id: 7,
+            id: i64::MAX,
             title: "buy \"milk\" ☕\n".into(),
             description: description.map(str::to_owned),
             completed: true,
@@ -560,38 +602,45 @@ mod tests {
         };
         same_both_ways(&task(None));
         same_both_ways(&vec![task(Some("2%")), task(None)]);
+        let listed = |i: i64| todo_domain::Task {
+            id: todo_domain::TaskId::new(i).expect("id"),
+            user_id: todo_domain::UserId::parse("alice").expect("user"),
+            title: format!("buy \"milk\" {i} \u{2615}"),
+            description: (i % 2 == 0).then(|| "2%".to_owned()),
+            completed: false,
+            created_at: at,
+            updated_at: at,
+        };
         same_both_ways(&ChatResponse {
             conversation_id: 3,
             response: "Added.".into(),
-            tool_calls: vec![ToolCallBody {
-                name: "list_tasks".into(),
-                arguments: json!({"status": "all"}),
-                result: Any(ToolOutput::Tasks(
-                    vec![todo_domain::Task {
-                        id: todo_domain::TaskId::new(1).expect("id"),
-                        user_id: todo_domain::UserId::parse("alice").expect("user"),
-                        title: "buy \"milk\" \u{2615}".into(),
-                        description: None,
-                        completed: false,
-                        created_at: at,
-                        updated_at: at,
-                    }]
-                    .into(),
-                )),
-            }],
+            tool_calls: vec![
+                ToolCallBody {
+                    name: "add_task".into(),
+                    arguments: json!({"title": "buy \"milk\" 400 \u{2615}"}),
+                    result: Any(ToolOutput::changed(&listed(i64::MAX), "created")),
+                },
+                ToolCallBody {
+                    name: "list_tasks".into(),
+                    arguments: json!({"status": "all"}),
+                    result: Any(ToolOutput::Tasks(
+                        (1..=400).map(listed).collect::<Vec<_>>().into(),
+                    )),
+                },
+            ],
         });
         same_both_ways(&ChatResponse {
-            conversation_id: 4,
+            conversation_id: i64::MAX,
             response: String::new(),
             tool_calls: Vec::new(),
         });
         same_both_ways(&vec![ConversationBody {
-            id: 1,
+            id: i64::MAX,
             created_at: at,
             updated_at: at,
         }]);
         same_both_ways(&vec![MessageBody {
-            id: 2,
+            id: i64::MAX,
             role: "assistant".into(),
             content: "ok".into(),
             created_at: at,
