@@ -102,9 +102,9 @@ impl Family {
         }
     }
 
-    /// The hash of a list of label values: their number, then each value's bytes and a
-    /// terminator (`str`'s `Hash`), so `&str`s and `String`s with the same values hash alike
-    /// and lists that differ only in where their values split do not hash alike by design.
+    /// The hash of a list of label values: their number, then each value as `str` hashes it
+    /// (its bytes and a terminator, so that lists split differently hash apart). `&str`s and
+    /// `String`s with the same values hash alike: an observation and a stored series meet.
     fn hash<S: AsRef<str>>(&self, values: &[S]) -> u64 {
         let mut h = self.hasher.build_hasher();
         h.write_usize(values.len());
