@@ -258,6 +258,42 @@ mod tests {
         }
     }
 
+    /// A server that reads its user from each HTTP request, reached without one (mounted
+    /// without the bearer guard, here over a pipe): every `tools/call` is refused as an
+    /// invalid request before its tool runs (a tool's own failure would be a result with
+    /// `isError`, not a protocol error), with the store down or not.
+    #[tokio::test]
+    async fn a_call_without_a_user_is_refused_and_runs_no_tool() {
+        use rmcp::ServiceExt as _;
+        use rmcp::model::{CallToolRequestParams, ErrorCode};
+        use rmcp::service::ServiceError;
+        use todo_domain::testing::InMemoryTaskRepository;
+
+        let repo = Arc::new(InMemoryTaskRepository::new());
+        repo.set_unavailable(true);
+        let tools = ToolSet::task_tools(repo, |tool| tool);
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        let server = TaskToolsServer::new(tools, Identity::PerRequest, "tcp");
+        tokio::spawn(async move {
+            if let Ok(running) = server.serve(tokio::io::split(server_io)).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let client = ().serve(tokio::io::split(client_io)).await.expect("initialize");
+        let mut arguments = JsonObject::new();
+        arguments.insert("title".into(), json!("buy milk"));
+        let refused = client
+            .call_tool(CallToolRequestParams::new("add_task").with_arguments(arguments))
+            .await
+            .expect_err("refused");
+        let ServiceError::McpError(error) = refused else {
+            panic!("a JSON-RPC error, not {refused:?}");
+        };
+        assert_eq!(error.code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(error.message, "the request is not authenticated");
+        client.cancel().await.expect("closes");
+    }
+
     #[test]
     fn recoverable_failures_carry_their_message() {
         let result = tool_result(Err(ToolError::NotFound("task 3 not found".into())));
