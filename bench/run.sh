@@ -94,6 +94,10 @@ run_wrk() { # $1 scenario $2 seconds -> RESULT line
 
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
+# CPU clock ticks (user + system) the process $1 has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
 SINK_PORT=$(free_port)
 python3 bench/otlp_sink.py "$SINK_PORT" >"$WORK/sink.log" 2>&1 &
 SINK_PID=$!
@@ -116,11 +120,16 @@ for backend in $BACKENDS; do
       start_server "$url" "$mode" "$WORK/server-$backend-$scenario-$mode.log"
       prepare_users "$scenario"
       run_wrk "$scenario" "$WARMUP" >/dev/null
+      ticks=$(cpu_ticks "$PID")
       result=$(run_wrk "$scenario" "$DURATION")
+      ticks=$(( $(cpu_ticks "$PID") - ticks ))
       rss=$(stop_server)
       reqs=$(field "$result" requests); secs=$(field "$result" seconds)
       rps=$(python3 -c "print(round($reqs / $secs, 1))")
-      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss" | tee -a "$ROWS" >&2
+      # The server's own CPU per request over the measured run: what telemetry costs, read
+      # without the host's drift between runs that moves req/s.
+      cpu_ms=$(python3 -c "print(round($ticks * 1000 / $TICK / max($reqs, 1), 4))")
+      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms" | tee -a "$ROWS" >&2
       [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null
     done
   done
