@@ -40,8 +40,8 @@ out.append(
     "On: OTLP/HTTP export to a local receiver, JSON logs at info to a file, metrics. "
     "Off: `OTEL_SDK_DISABLED=true`, logs at warn. Figures are means of the two runs. "
     "CPU ms/req: the server's own CPU (user + system, from /proc) over the measured run, divided by "
-    "its requests; CPU off/on is telemetry's cost read without the host's drift between runs, "
-    "which moves req/s (at least 0.95 is the same bound as req/s on/off).\n"
+    "its requests; CPU off/on is telemetry's share of it, and moves with the host between runs as "
+    "req/s does.\n"
 )
 out.append("| backend | scenario | req/s on | req/s off | on/off | p50 ms | p95 ms | p99 ms | p99 on/off | non-2xx | peak RSS MiB | CPU ms/req on | CPU ms/req off | CPU off/on |")
 out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

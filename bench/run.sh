@@ -126,8 +126,8 @@ for backend in $BACKENDS; do
       rss=$(stop_server)
       reqs=$(field "$result" requests); secs=$(field "$result" seconds)
       rps=$(python3 -c "print(round($reqs / $secs, 1))")
-      # The server's own CPU per request over the measured run: what telemetry costs, read
-      # without the host's drift between runs that moves req/s.
+      # The server's own CPU per request over the measured run: telemetry's cost in CPU, beside
+      # its cost in req/s (both move with the host between runs).
       cpu_ms=$(python3 -c "print(round($ticks * 1000 / $TICK / max($reqs, 1), 4))")
       echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms" | tee -a "$ROWS" >&2
       [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null
