@@ -2,8 +2,8 @@
 # One load run for profiling, not part of `make bench`: the release binary on a fresh database
 # under the same wrk script as bench/run.sh (32 connections, 20 users, 3 s warm-up), then the
 # CPU each request cost the server and PostgreSQL (from /proc, in ms of CPU per request), the
-# context switches per request of the server's threads by name, the server's peak RSS and
-# where its memory is, and the server's own /metrics/summary.
+# CPU and context switches per request of the server's threads by name (bench/threads.py), the
+# server's peak RSS and where its memory is, and the server's own /metrics/summary.
 #
 #   bench/profile.sh <sqlite|postgres> <on|off> <new|reuse|tasks> <seconds> [perf record args]
 #
@@ -70,24 +70,15 @@ fi
 load() { BENCH_DIR=$WORK BENCH_SCENARIO=$SCENARIO wrk -t2 -c32 -d"${1}s" --timeout 10s -s bench/load.lua "http://127.0.0.1:$PORT"; }
 load 3 >/dev/null
 
-# Context switches of the server's threads, summed by thread name (digits dropped): name,
-# voluntary, involuntary, one line each.
-switches() {
-  for t in /proc/"$PID"/task/*; do
-    awk -v name="$(tr -d '0-9' <"$t/comm" 2>/dev/null)" \
-      '/^voluntary_ctxt_switches/ {v = $2} /^nonvoluntary_ctxt_switches/ {n = $2}
-       END {print name "\t" v "\t" n}' "$t/status" 2>/dev/null
-  done | awk -F'\t' '{v[$1] += $2; n[$1] += $3} END {for (k in v) print k "\t" v[k] "\t" n[k]}'
-}
 server0=$(awk '{print $14 + $15}' "/proc/$PID/stat"); pg0=$(ticks_of postgres)
-switches >"$WORK/switches0"
+python3 bench/threads.py snap "$PID" >"$WORK/threads0"
 if [ $# -gt 0 ]; then
   perf record -o bench/perf.data -p "$PID" "$@" -- sleep "$SECS" >/dev/null 2>&1 &
   PERF=$!
 fi
 load "$SECS" | grep '^RESULT' | tee "$WORK/result"
 server1=$(awk '{print $14 + $15}' "/proc/$PID/stat"); pg1=$(ticks_of postgres)
-switches >"$WORK/switches1"
+python3 bench/threads.py snap "$PID" >"$WORK/threads1"
 [ $# -gt 0 ] && wait "$PERF"
 requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' "$WORK/result")
 hz=$(getconf CLK_TCK)
@@ -97,22 +88,7 @@ requests, hz, server, pg = (int(a) for a in sys.argv[1:])
 per = lambda ticks: round(ticks * 1000 / hz / max(requests, 1), 3)
 print(f"cpu ms/request: server {per(server)}, postgres {per(pg)}")
 PY
-python3 - "$requests" "$WORK/switches0" "$WORK/switches1" <<'PY'
-import sys
-requests = max(int(sys.argv[1]), 1)
-def read(path):
-    out = {}
-    for line in open(path):
-        name, v, n = line.rstrip("\n").split("\t")
-        out[name] = (int(v), int(n))
-    return out
-before, after = read(sys.argv[2]), read(sys.argv[3])
-print("context switches/request (voluntary, involuntary), by thread name:")
-for name in sorted(after):
-    v0, n0 = before.get(name, (0, 0))
-    v1, n1 = after[name]
-    print(f"  {name}: {(v1 - v0) / requests:.2f}, {(n1 - n0) / requests:.2f}")
-PY
+python3 bench/threads.py diff "$WORK/threads0" "$WORK/threads1" "$requests"
 grep VmHWM "/proc/$PID/status"
 grep -E '^(Rss|Anonymous|Private_Clean)' "/proc/$PID/smaps_rollup"
 echo "threads: $(ls "/proc/$PID/task" | wc -l)"

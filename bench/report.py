@@ -17,10 +17,10 @@ def sh(cmd):
 
 runs = defaultdict(list)
 for line in open(rows_path):
-    backend, scenario, mode, rps, p50, p95, p99, non2xx, rss, cpu_ms = line.split()
+    backend, scenario, mode, rps, p50, p95, p99, non2xx, rss, cpu_ms, tel_ms = line.split()
     runs[(backend, scenario, mode)].append(
         dict(rps=float(rps), p50=float(p50), p95=float(p95), p99=float(p99), non2xx=int(non2xx), rss=int(rss),
-             cpu=float(cpu_ms))
+             cpu=float(cpu_ms), tel=float(tel_ms))
     )
 
 PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
@@ -58,6 +58,25 @@ for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
         f"{p99_on / p99_off if p99_off else float('nan'):.3f} | "
         f"{sum(r['non2xx'] for r in on + off)} | {max(r['rss'] for r in on + off) / 1024:.1f} | "
         f"{cpu_on:.3f} | {cpu_off:.3f} | {cpu_off / cpu_on if cpu_on else float('nan'):.3f} |"
+    )
+out.append("")
+out.append(
+    "Telemetry's cost run by run: req/s on/off of each on-off pair (runs 1-2 and 3-4), then the CPU a "
+    "request cost more with telemetry on than off, and of that the CPU of telemetry's own threads "
+    "(log writer, OTLP exporter and its HTTP client, syscalls included, from /proc per thread); the rest is its work on "
+    "the request's own threads plus the host's drift between runs.\n"
+)
+out.append("| backend | scenario | on/off pair 1 | on/off pair 2 | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req |")
+out.append("|---|---|---:|---:|---:|---:|---:|")
+for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
+    on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
+    if not on or not off:
+        continue
+    pairs = [f"{a['rps'] / b['rps']:.3f}" for a, b in zip(on, off)] + ["–", "–"]
+    more = mean(r["cpu"] for r in on) - mean(r["cpu"] for r in off)
+    threads = mean(r["tel"] for r in on)
+    out.append(
+        f"| {backend} | {scenario} | {pairs[0]} | {pairs[1]} | {more:.3f} | {threads:.3f} | {more - threads:.3f} |"
     )
 out.append("")
 for (backend, scenario), (py_rps, py_p99) in PY_BASELINE.items():

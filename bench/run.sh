@@ -121,15 +121,19 @@ for backend in $BACKENDS; do
       prepare_users "$scenario"
       run_wrk "$scenario" "$WARMUP" >/dev/null
       ticks=$(cpu_ticks "$PID")
+      python3 bench/threads.py snap "$PID" >"$WORK/threads0"
       result=$(run_wrk "$scenario" "$DURATION")
       ticks=$(( $(cpu_ticks "$PID") - ticks ))
+      python3 bench/threads.py snap "$PID" >"$WORK/threads1"
       rss=$(stop_server)
       reqs=$(field "$result" requests); secs=$(field "$result" seconds)
       rps=$(python3 -c "print(round($reqs / $secs, 1))")
       # The server's own CPU per request over the measured run: telemetry's cost in CPU, beside
-      # its cost in req/s (both move with the host between runs).
+      # its cost in req/s (both move with the host between runs); and of it, what telemetry's
+      # own threads (log writer, OTLP exporter and its HTTP client) used, syscalls included.
       cpu_ms=$(python3 -c "print(round($ticks * 1000 / $TICK / max($reqs, 1), 4))")
-      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms" | tee -a "$ROWS" >&2
+      tel_ms=$(python3 bench/threads.py telemetry "$WORK/threads0" "$WORK/threads1" "$reqs")
+      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms $tel_ms" | tee -a "$ROWS" >&2
       [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null
     done
   done
