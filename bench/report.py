@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 
 rows_path, ceiling, statements, statements_path, duration, warmup, conns = sys.argv[1:8]
+pairs = int(sys.argv[8]) if len(sys.argv) > 8 else 2
 
 
 def sh(cmd):
@@ -36,9 +37,10 @@ out.append(
 )
 out.append(
     f"Command: `make bench` (bench/run.sh), {conns} connections, 20 users, {warmup} s warm-up then "
-    f"{duration} s per run, each scenario run telemetry on / off / on / off on a fresh database. "
+    f"{duration} s per run, each scenario run telemetry {' / '.join(['on / off'] * pairs)} on a fresh "
+    "database each time. "
     "On: OTLP/HTTP export to a local receiver, JSON logs at info to a file, metrics. "
-    "Off: `OTEL_SDK_DISABLED=true`, logs at warn. Figures are means of the two runs. "
+    f"Off: `OTEL_SDK_DISABLED=true`, logs at warn. Figures are means of the {pairs} runs of each. "
     "CPU ms/req: the server's own CPU (user + system, from /proc) over the measured run, divided by "
     "its requests; CPU off/on is telemetry's share of it, and moves with the host between runs as "
     "req/s does.\n"
@@ -61,22 +63,24 @@ for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
     )
 out.append("")
 out.append(
-    "Telemetry's cost run by run: req/s on/off of each on-off pair (runs 1-2 and 3-4), then the CPU a "
-    "request cost more with telemetry on than off, and of that the CPU of telemetry's own threads "
-    "(log writer, OTLP exporter and its HTTP client, syscalls included, from /proc per thread); the rest is its work on "
-    "the request's own threads plus the host's drift between runs.\n"
+    "Telemetry's cost run by run: req/s on/off of each on-off pair in the order they ran, and their "
+    "median; then the CPU a request cost more with telemetry on than off, and of that the CPU of "
+    "telemetry's own threads (log writer, OTLP exporter and its HTTP client, syscalls included, from "
+    "/proc per thread); the rest is its work on the request's own threads plus the host's drift "
+    "between runs.\n"
 )
-out.append("| backend | scenario | on/off pair 1 | on/off pair 2 | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req |")
-out.append("|---|---|---:|---:|---:|---:|---:|")
+out.append("| backend | scenario | on/off of each pair | median | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req |")
+out.append("|---|---|---|---:|---:|---:|---:|")
 for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
     on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
     if not on or not off:
         continue
-    pairs = [f"{a['rps'] / b['rps']:.3f}" for a, b in zip(on, off)] + ["–", "–"]
+    ratios = [a["rps"] / b["rps"] for a, b in zip(on, off)]
     more = mean(r["cpu"] for r in on) - mean(r["cpu"] for r in off)
     threads = mean(r["tel"] for r in on)
     out.append(
-        f"| {backend} | {scenario} | {pairs[0]} | {pairs[1]} | {more:.3f} | {threads:.3f} | {more - threads:.3f} |"
+        f"| {backend} | {scenario} | {', '.join(f'{r:.3f}' for r in ratios)} | {statistics.median(ratios):.3f} | "
+        f"{more:.3f} | {threads:.3f} | {more - threads:.3f} |"
     )
 out.append("")
 for (backend, scenario), (py_rps, py_p99) in PY_BASELINE.items():

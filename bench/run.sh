@@ -6,6 +6,8 @@
 #
 #   BENCH_DURATION (s, default 20)  BENCH_WARMUP (s, default 5)  BENCH_CONNECTIONS (32)
 #   BENCH_BACKENDS ("sqlite postgres")  BENCH_SCENARIOS ("new reuse tasks")
+#   BENCH_PAIRS (on-off pairs per scenario, default 2: on off on off; more pairs, each shorter,
+#   tell telemetry's cost from the host's drift between runs)
 #   TEST_DATABASE_URL (admin URL for PostgreSQL, default postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_NO_BUILD=1 uses target/release/todo-chatbot as it is
 #   DECORATOR_INSTRUCTIONS: a file of bench/decorator_instructions.sh's output to include
@@ -19,6 +21,8 @@ CONNS=${BENCH_CONNECTIONS:-32}
 USERS=20
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 SCENARIOS=${BENCH_SCENARIOS:-new reuse tasks}
+PAIRS=${BENCH_PAIRS:-2}
+MODES=$(for _ in $(seq 1 "$PAIRS"); do printf 'on off '; done)
 ADMIN=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 PGHOSTPORT=$(echo "$ADMIN" | sed -E 's#^[a-z]+://([^@]*@)?([^/]+)/.*#\2#')
 PGHOST=${PGHOSTPORT%:*}
@@ -115,7 +119,7 @@ stop_server >/dev/null
 ROWS="$WORK/rows"; : >"$ROWS"
 for backend in $BACKENDS; do
   for scenario in $SCENARIOS; do
-    for mode in on off on off; do
+    for mode in $MODES; do
       url=$(fresh_db_url "$backend")
       start_server "$url" "$mode" "$WORK/server-$backend-$scenario-$mode.log"
       prepare_users "$scenario"
@@ -174,7 +178,7 @@ fi
 DATE=$(date -u +%Y-%m-%d)
 OUT=bench/results/$DATE.md
 python3 bench/report.py "$ROWS" "${CEILING:-}" "${STATEMENTS:-}" "$WORK/statements" \
-  "$DURATION" "$WARMUP" "$CONNS" >"$OUT"
+  "$DURATION" "$WARMUP" "$CONNS" "$PAIRS" >"$OUT"
 # The decorator's instruction count, when `make bench` measured it just before.
 if [ -n "${DECORATOR_INSTRUCTIONS:-}" ] && [ -s "$DECORATOR_INSTRUCTIONS" ]; then
   { echo; echo "### One decorated call, in instructions (callgrind: \`bash bench/decorator_instructions.sh\`)"; echo
