@@ -214,11 +214,16 @@ impl Application {
         let conversations: Arc<dyn Conversations> =
             Arc::new(Timed::new(conversations, options.clone()));
         let agent: Arc<dyn AgentRunner> = Arc::new(agent);
-        let chat: Arc<dyn Chat> = Arc::new(ChatService::new(
-            conversations.clone(),
-            Arc::new(Timed::new(agent, options.clone())),
-            settings.llm.history_limit,
-        ));
+        let chat: Arc<dyn Chat> = Arc::new(
+            ChatService::new(
+                conversations.clone(),
+                Arc::new(Timed::new(agent, options.clone())),
+                settings.llm.history_limit,
+            )
+            .with_history_max_chars(
+                (settings.llm.history_max_chars > 0).then_some(settings.llm.history_max_chars),
+            ),
+        );
         let chat: Arc<dyn Chat> = Arc::new(Timed::new(chat, options));
         let state = Arc::new(HttpState {
             tasks: ports.tasks.clone(),

@@ -321,6 +321,10 @@ fn invalid_configuration_names_the_key() {
         (&[("LLM_PROVIDER", "skynet")], "llm.provider"),
         (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
         (&[("RATE_LIMIT_BURST", "-1")], "rate_limit.burst"),
+        (
+            &[("APP__LLM__HISTORY_MAX_CHARS", "lots")],
+            "llm.history_max_chars",
+        ),
     ];
     for (env, key) in cases {
         let mut cmd = command(dir.path());

@@ -52,24 +52,27 @@ async fn llm_always(response: ResponseTemplate) -> MockServer {
 
 /// The app with the openai provider pointed at `server`.
 async fn app(test: &str, server: &MockServer) -> TestApp {
+    app_with(test, server, &[]).await
+}
+
+/// As [`app`], with more settings.
+async fn app_with(test: &str, server: &MockServer, more: &[(&str, &str)]) -> TestApp {
     // The app installs it too; the test's own client must not race it.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = format!("{}/v1", server.uri());
-    TestApp::spawn_with(
-        Backend::Sqlite,
-        test,
-        &[
-            ("LLM_PROVIDER", "openai"),
-            ("OPENAI_BASE_URL", &url),
-            ("OPENAI_API_KEY", KEY),
-            ("OPENAI_MODEL", "gpt-e2e"),
-            ("LLM_TIMEOUT_SECS", "1"),
-            ("LLM_MAX_RETRIES", "2"),
-            ("APP__LLM__RETRY_BASE_DELAY_MS", "10"),
-        ],
-    )
-    .await
-    .expect("sqlite always runs")
+    let mut settings = vec![
+        ("LLM_PROVIDER", "openai"),
+        ("OPENAI_BASE_URL", url.as_str()),
+        ("OPENAI_API_KEY", KEY),
+        ("OPENAI_MODEL", "gpt-e2e"),
+        ("LLM_TIMEOUT_SECS", "1"),
+        ("LLM_MAX_RETRIES", "2"),
+        ("APP__LLM__RETRY_BASE_DELAY_MS", "10"),
+    ];
+    settings.extend_from_slice(more);
+    TestApp::spawn_with(Backend::Sqlite, test, &settings)
+        .await
+        .expect("sqlite always runs")
 }
 
 fn completion(message: Value, finish_reason: &str) -> ResponseTemplate {
@@ -237,6 +240,45 @@ async fn a_tool_round_answers_200_with_the_tool_calls_and_the_next_turn_sends_th
         m[3],
         json!({"role": "user", "content": "what is on my list?"})
     );
+    app.stop().await;
+}
+
+/// `llm.history_max_chars` reaches the model: the third turn sends the newest history that
+/// fits in 40 characters (the second question and its answer, 15 + 12), not the long first
+/// answer, nor the first question behind it; the conversation itself keeps all six messages.
+#[tokio::test]
+async fn the_history_sent_to_the_model_stays_within_history_max_chars() {
+    let long = "- buy milk\n".repeat(50);
+    let server = llm(vec![
+        text(&long),
+        text("short answer"),
+        text("third answer"),
+    ])
+    .await;
+    let app = app_with(
+        "openai_history_budget",
+        &server,
+        &[("APP__LLM__HISTORY_MAX_CHARS", "40")],
+    )
+    .await;
+    let first = app.chat(USER, None, "q1").await;
+    let conversation = first["conversation_id"].as_i64().expect("id");
+    app.chat(USER, Some(conversation), "second question").await;
+    let third = app.chat(USER, Some(conversation), "third question").await;
+    assert_eq!(third["response"], "third answer");
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 3);
+    assert_eq!(
+        sent[2]["messages"],
+        json!([
+            sent[2]["messages"][0],
+            {"role": "user", "content": "second question"},
+            {"role": "assistant", "content": "short answer"},
+            {"role": "user", "content": "third question"},
+        ])
+    );
+    assert_eq!(sent[2]["messages"][0]["role"], "system");
+    assert_eq!(stored(&app).await.len(), 6);
     app.stop().await;
 }
 

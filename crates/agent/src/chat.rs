@@ -82,6 +82,7 @@ pub struct ChatService {
     conversations: Arc<dyn Conversations>,
     agent: Arc<dyn AgentRunner>,
     history_limit: u32,
+    history_max_chars: Option<u32>,
 }
 
 impl ChatService {
@@ -95,7 +96,18 @@ impl ChatService {
             conversations,
             agent,
             history_limit,
+            history_max_chars: None,
         }
+    }
+
+    /// The history the agent sees holds at most `max` characters: the newest messages that fit
+    /// (see `ConversationRepository::list_messages`). A model's context is finite, and a long
+    /// conversation of task listings can hold megabytes; without a budget every later turn of
+    /// it would fail at the model, and load and hold all of it first.
+    #[must_use]
+    pub fn with_history_max_chars(mut self, max: Option<u32>) -> Self {
+        self.history_max_chars = max;
+        self
     }
 }
 
@@ -114,7 +126,12 @@ impl Chat for ChatService {
                 let conversation = self.conversations.open(user, Some(id)).await?;
                 let history = self
                     .conversations
-                    .history(user, conversation.id, self.history_limit)
+                    .history(
+                        user,
+                        conversation.id,
+                        self.history_limit,
+                        self.history_max_chars,
+                    )
                     .await?;
                 self.conversations
                     .add_message(user, conversation.id, Role::User, &message)

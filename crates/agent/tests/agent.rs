@@ -171,7 +171,7 @@ async fn one_round_of_tools_then_text() {
     // Both messages are stored, in order.
     let stored = w
         .conversations
-        .list_messages(&alice(), out.conversation_id, 50)
+        .list_messages(&alice(), out.conversation_id, 50, None)
         .await
         .expect("m");
     assert_eq!(
@@ -311,6 +311,52 @@ async fn history_is_sent_on_the_next_turn() {
     );
 }
 
+/// With a budget, the model sees the newest messages that fit: here the last answer and
+/// question (12 + 15 characters), not the long first answer, though the first question would
+/// still fit after it. The turn's own message is never cut.
+#[tokio::test]
+async fn the_history_the_model_sees_stays_within_its_budget() {
+    let long = "- buy milk\n".repeat(100);
+    let mut w = world(
+        vec![
+            Ok(text(&long)),
+            Ok(text("short answer")),
+            Ok(text("third answer")),
+        ],
+        5,
+    );
+    w.chat = w.chat.with_history_max_chars(Some(40));
+    let first = w.chat.chat(&alice(), None, msg("q1")).await.expect("chat");
+    let id = Some(first.conversation_id);
+    w.chat
+        .chat(&alice(), id, msg("second question"))
+        .await
+        .expect("chat");
+    w.chat
+        .chat(&alice(), id, msg("third question"))
+        .await
+        .expect("chat");
+    assert_eq!(
+        w.model.requests()[2].messages,
+        vec![
+            ChatMessage::System("SYSTEM".into()),
+            ChatMessage::User("second question".into()),
+            ChatMessage::Assistant {
+                content: Some("short answer".into()),
+                tool_calls: vec![]
+            },
+            ChatMessage::User("third question".into()),
+        ]
+    );
+    // What is stored is untouched: all six messages.
+    let stored = w
+        .conversations
+        .list_messages(&alice(), first.conversation_id, 50, None)
+        .await
+        .expect("messages");
+    assert_eq!(stored.len(), 6);
+}
+
 #[tokio::test]
 async fn a_failing_model_keeps_the_users_message_and_stores_no_reply() {
     for (error, expected) in [
@@ -334,7 +380,7 @@ async fn a_failing_model_keeps_the_users_message_and_stores_no_reply() {
             .expect("list");
         let stored = w
             .conversations
-            .list_messages(&alice(), conversations[0].id, 50)
+            .list_messages(&alice(), conversations[0].id, 50, None)
             .await
             .expect("m");
         assert_eq!(stored.len(), 1);

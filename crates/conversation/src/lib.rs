@@ -90,6 +90,11 @@ pub trait ConversationRepository: Send + Sync {
     /// The latest `limit` messages of the conversation, oldest first (by time, then id). An
     /// unknown or foreign conversation yields an empty list: callers check ownership first.
     ///
+    /// With `max_chars`, only the newest of those whose contents together hold at most that
+    /// many characters (Unicode scalar values): counting back from the newest, the first
+    /// message that would go over the budget ends the list, so what is returned is always an
+    /// unbroken run up to the newest message (empty when the newest alone is over it).
+    ///
     /// # Errors
     /// `Unavailable` when the store cannot be reached, `Unexpected` otherwise.
     async fn list_messages(
@@ -97,6 +102,7 @@ pub trait ConversationRepository: Send + Sync {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
+        max_chars: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError>;
 }
 
@@ -126,7 +132,8 @@ pub trait Conversations: Send + Sync {
         message: &MessageContent,
     ) -> Result<Conversation, ConversationRepositoryError>;
 
-    /// The history the agent sees: the latest `limit` messages, oldest first.
+    /// The history the agent sees: the latest `limit` messages, oldest first, within
+    /// `max_chars` characters when given (see [`ConversationRepository::list_messages`]).
     ///
     /// # Errors
     /// As [`ConversationRepository::list_messages`].
@@ -135,6 +142,7 @@ pub trait Conversations: Send + Sync {
         user: &UserId,
         id: ConversationId,
         limit: u32,
+        max_chars: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError>;
 
     /// Stores one message.
@@ -210,8 +218,9 @@ impl Conversations for ConversationService {
         user: &UserId,
         id: ConversationId,
         limit: u32,
+        max_chars: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
-        self.repo.list_messages(user, id, limit).await
+        self.repo.list_messages(user, id, limit, max_chars).await
     }
 
     async fn add_message(
@@ -235,6 +244,6 @@ impl Conversations for ConversationService {
         limit: u32,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         self.repo.get_conversation(user, id).await?;
-        self.repo.list_messages(user, id, limit).await
+        self.repo.list_messages(user, id, limit, None).await
     }
 }

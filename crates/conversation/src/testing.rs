@@ -152,6 +152,7 @@ impl ConversationRepository for InMemoryConversationRepository {
         user: &UserId,
         cid: ConversationId,
         limit: u32,
+        max_chars: Option<u32>,
     ) -> Result<Vec<Message>, E> {
         self.check()?;
         let s = self.state.lock().await;
@@ -161,7 +162,19 @@ impl ConversationRepository for InMemoryConversationRepository {
             .filter(|m| m.conversation_id == cid && &m.user_id == user)
             .cloned()
             .collect();
-        let skip = mine.len().saturating_sub(limit as usize);
+        let mut skip = mine.len().saturating_sub(limit as usize);
+        if let Some(max) = max_chars {
+            let mut chars = 0u64;
+            let within = mine[skip..]
+                .iter()
+                .rev()
+                .take_while(|m| {
+                    chars += m.content.as_str().chars().count() as u64;
+                    chars <= u64::from(max)
+                })
+                .count();
+            skip = mine.len() - within;
+        }
         Ok(mine.into_iter().skip(skip).collect())
     }
 }
@@ -238,7 +251,7 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
     assert_eq!(repo.list_conversations(&bob).await.expect("list").len(), 1);
 
     let all = repo
-        .list_messages(&alice, first.id, 50)
+        .list_messages(&alice, first.id, 50, None)
         .await
         .expect("messages");
     assert_eq!(
@@ -247,12 +260,55 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
     );
     assert_eq!(all[1], m2, "a read returns what the insert returned");
     let latest = repo
-        .list_messages(&alice, first.id, 2)
+        .list_messages(&alice, first.id, 2, None)
         .await
         .expect("messages");
     assert_eq!(
         latest.iter().map(|m| m.id).collect::<Vec<_>>(),
         vec![m2.id, m3.id]
+    );
+
+    // A budget in characters, counted back from the newest: "third" 5, "hi ☕ 'there'" 12
+    // characters (14 bytes), "hello" 5. The first message over it ends the list, even when
+    // an older one would still fit: no holes in a history.
+    for (max, expected) in [
+        (4, vec![]),
+        (5, vec![m3.id]),
+        (10, vec![m3.id]),
+        (16, vec![m3.id]),
+        (17, vec![m2.id, m3.id]),
+        (21, vec![m2.id, m3.id]),
+        (22, vec![m1.id, m2.id, m3.id]),
+        (u32::MAX, vec![m1.id, m2.id, m3.id]),
+    ] {
+        let within = repo
+            .list_messages(&alice, first.id, 50, Some(max))
+            .await
+            .expect("messages");
+        assert_eq!(
+            within.iter().map(|m| m.id).collect::<Vec<_>>(),
+            expected,
+            "within {max} characters"
+        );
+    }
+    let within = repo
+        .list_messages(&alice, first.id, 2, Some(1000))
+        .await
+        .expect("messages");
+    assert_eq!(
+        within.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![m2.id, m3.id],
+        "the message limit still holds"
+    );
+    assert_eq!(
+        within[0], m2,
+        "a read within a budget returns what was stored"
+    );
+    assert!(
+        repo.list_messages(&bob, first.id, 50, Some(1000))
+            .await
+            .expect("messages")
+            .is_empty()
     );
 
     // Isolation: bob can neither add to nor read alice's conversation.
@@ -262,20 +318,20 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         Err(E::NotFound)
     );
     assert!(
-        repo.list_messages(&bob, first.id, 50)
+        repo.list_messages(&bob, first.id, 50, None)
             .await
             .expect("messages")
             .is_empty()
     );
     assert_eq!(
-        repo.list_messages(&alice, first.id, 50)
+        repo.list_messages(&alice, first.id, 50, None)
             .await
             .expect("m")
             .len(),
         3
     );
     assert!(
-        repo.list_messages(&alice, second.id, 50)
+        repo.list_messages(&alice, second.id, 50, None)
             .await
             .expect("m")
             .is_empty()
@@ -310,7 +366,9 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         Ok(third.clone())
     );
     assert_eq!(
-        repo.list_messages(&alice, third.id, 50).await.expect("m"),
+        repo.list_messages(&alice, third.id, 50, None)
+            .await
+            .expect("m"),
         vec![opening.clone()]
     );
     assert_eq!(

@@ -52,6 +52,37 @@ SELECT ?1, ?2, ?3, ?4, ?5
 WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
+/// The latest messages within a budget of characters: the latest `$3` along the
+/// (conversation_id, created_at, id) index, their running length counted from the newest, and
+/// those up to `$4` characters in chronological order. The rows over the budget never leave
+/// the database (a long conversation of task listings can hold megabytes). `LENGTH` counts
+/// characters of text on both backends.
+pub const HISTORY_WITHIN_PG: &str = r#"SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM (
+    SELECT "latest".*, SUM(LENGTH("content")) OVER (
+        ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS "seen"
+    FROM (
+        SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM "message"
+        WHERE "conversation_id" = $1 AND "user_id" = $2
+        ORDER BY "created_at" DESC, "id" DESC LIMIT $3
+    ) AS "latest"
+) AS "counted"
+WHERE "seen" <= $4
+ORDER BY "created_at", "id""#;
+
+const HISTORY_WITHIN_SQLITE: &str = r#"SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM (
+    SELECT "latest".*, SUM(LENGTH("content")) OVER (
+        ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS "seen"
+    FROM (
+        SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM "message"
+        WHERE "conversation_id" = ?1 AND "user_id" = ?2
+        ORDER BY "created_at" DESC, "id" DESC LIMIT ?3
+    ) AS "latest"
+) AS "counted"
+WHERE "seen" <= ?4
+ORDER BY "created_at", "id""#;
+
 /// PostgreSQL: a new conversation and its first message, as one statement. The message's
 /// foreign key is checked at the end of the statement, when the conversation row exists.
 const START_CONVERSATION_PG: &str = r#"WITH started AS (
@@ -275,7 +306,31 @@ impl ConversationRepository for SeaConversationRepository {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
+        max_chars: Option<u32>,
     ) -> Result<Vec<Message>, E> {
+        if let Some(max) = max_chars {
+            let backend = self.reader.get_database_backend();
+            let sql = match backend {
+                DbBackend::Postgres => HISTORY_WITHIN_PG,
+                _ => HISTORY_WITHIN_SQLITE,
+            };
+            let statement = Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    conversation.get().into(),
+                    user.as_str().into(),
+                    i64::from(limit).into(),
+                    i64::from(max).into(),
+                ],
+            );
+            let rows = message::Entity::find()
+                .from_raw_sql(statement)
+                .all(&self.reader)
+                .await
+                .map_err(conversation_error)?;
+            return rows.into_iter().map(Message::try_from).collect();
+        }
         // The latest `limit`, read backwards along the (conversation_id, created_at, id)
         // index, then put back in chronological order.
         let mut rows = message::Entity::find()

@@ -44,6 +44,9 @@ mod settings;
 mod task_repository;
 mod writer;
 
+/// The statement of a history within a budget of characters, for the test that holds its plan.
+#[doc(hidden)]
+pub use conversation_repository::HISTORY_WITHIN_PG;
 pub use conversation_repository::SeaConversationRepository;
 pub use database::Database;
 pub use error::{StorageError, redact_url};

@@ -103,7 +103,7 @@ async fn concurrent_writes(db: &Database) {
     for (u, &conversation) in conversation_of.iter().enumerate() {
         let who = user(&format!("user{u}"));
         let messages = conversations
-            .list_messages(&who, conversation, 200)
+            .list_messages(&who, conversation, 200, None)
             .await
             .expect("messages");
         assert_eq!(messages.len(), CHATS / USERS, "user{u}'s messages");
@@ -203,7 +203,7 @@ async fn rows_written_by_plain_sql(db: &Database, url: &str) {
         .expect("conversations");
     assert_eq!(listed.len(), 1);
     let messages = conversations
-        .list_messages(&bench, listed[0].id, 10)
+        .list_messages(&bench, listed[0].id, 10, None)
         .await
         .expect("messages");
     assert_eq!(messages.len(), 1);
@@ -216,7 +216,7 @@ async fn rows_written_by_plain_sql(db: &Database, url: &str) {
         .await
         .expect("insert");
     let messages = conversations
-        .list_messages(&bench, listed[0].id, 10)
+        .list_messages(&bench, listed[0].id, 10, None)
         .await
         .expect("messages");
     assert_eq!(messages.last().map(|m| m.id), Some(later.id));
@@ -324,7 +324,7 @@ async fn sqlite_data_survives_close_and_reopen() {
     assert_eq!(reread.updated_at, message.created_at);
     assert_eq!(
         conversations
-            .list_messages(&alice, conversation.id, 50)
+            .list_messages(&alice, conversation.id, 50, None)
             .await
             .expect("messages"),
         vec![message]
@@ -717,7 +717,7 @@ async fn postgres_keeps_a_long_reply_compressed_in_its_row() {
         assert_eq!(toast_bytes, 0);
         assert_eq!(
             conversations
-                .list_messages(&alice, conversation.id, 50)
+                .list_messages(&alice, conversation.id, 50, None)
                 .await
                 .expect("messages"),
             vec![stored]
@@ -855,6 +855,31 @@ async fn postgres_reads_a_long_history_backwards_along_an_index() {
             plan.contains("Index Scan Backward") && !plan.contains("Sort"),
             "{plan}"
         );
+        // Within a budget of characters: the same backward read under the limit; the one sort
+        // is of the (at most 50) rows kept, back into chronological order.
+        raw.execute_unprepared(&format!(
+            "PREPARE history_within(bigint, varchar, bigint, bigint) AS {}",
+            todo_postgres::HISTORY_WITHIN_PG
+        ))
+        .await
+        .expect("prepare");
+        let plan: Vec<String> = raw
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "EXPLAIN EXECUTE history_within(3, 'u3', 50, 32000)",
+            ))
+            .await
+            .expect("explain")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a plan line"))
+            .collect();
+        let sorts = plan.iter().filter(|l| l.contains("Sort  (cost=")).count();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("Index Scan Backward") && plan.contains("Limit") && sorts == 1,
+            "{plan}"
+        );
+        assert!(plan.starts_with("Sort"), "{plan}");
         let _ = raw.close().await;
         db.close().await;
     })

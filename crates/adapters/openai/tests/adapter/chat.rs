@@ -81,7 +81,7 @@ impl World {
             .expect("conversations");
         assert_eq!(conversations.len(), 1, "one conversation");
         self.conversations
-            .list_messages(&alice(), conversations[0].id, 200)
+            .list_messages(&alice(), conversations[0].id, 200, None)
             .await
             .expect("messages")
             .into_iter()
