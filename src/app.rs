@@ -220,8 +220,8 @@ impl Application {
                 Arc::new(Timed::new(agent, options.clone())),
                 settings.llm.history_limit,
             )
-            .with_history_max_chars(
-                (settings.llm.history_max_chars > 0).then_some(settings.llm.history_max_chars),
+            .with_history_max_bytes(
+                (settings.llm.history_max_bytes > 0).then_some(settings.llm.history_max_bytes),
             ),
         );
         let chat: Arc<dyn Chat> = Arc::new(Timed::new(chat, options));

@@ -113,8 +113,8 @@ pub struct LlmSettings {
     pub max_retry_after_secs: u64,
     pub max_rounds: u32,
     pub history_limit: u32,
-    /// The most characters of history the agent sees; 0 means no budget.
-    pub history_max_chars: u32,
+    /// The most bytes of history text the agent sees; 0 means no budget.
+    pub history_max_bytes: u32,
     pub system_prompt: String,
 }
 

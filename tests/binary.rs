@@ -322,8 +322,8 @@ fn invalid_configuration_names_the_key() {
         (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
         (&[("RATE_LIMIT_BURST", "-1")], "rate_limit.burst"),
         (
-            &[("APP__LLM__HISTORY_MAX_CHARS", "lots")],
-            "llm.history_max_chars",
+            &[("APP__LLM__HISTORY_MAX_BYTES", "lots")],
+            "llm.history_max_bytes",
         ),
     ];
     for (env, key) in cases {

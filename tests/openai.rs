@@ -243,11 +243,11 @@ async fn a_tool_round_answers_200_with_the_tool_calls_and_the_next_turn_sends_th
     app.stop().await;
 }
 
-/// `llm.history_max_chars` reaches the model: the third turn sends the newest history that
-/// fits in 40 characters (the second question and its answer, 15 + 12), not the long first
+/// `llm.history_max_bytes` reaches the model: the third turn sends the newest history that
+/// fits in 40 bytes (the second question and its answer, 15 + 12), not the long first
 /// answer, nor the first question behind it; the conversation itself keeps all six messages.
 #[tokio::test]
-async fn the_history_sent_to_the_model_stays_within_history_max_chars() {
+async fn the_history_sent_to_the_model_stays_within_history_max_bytes() {
     let long = "- buy milk\n".repeat(50);
     let server = llm(vec![
         text(&long),
@@ -258,7 +258,7 @@ async fn the_history_sent_to_the_model_stays_within_history_max_chars() {
     let app = app_with(
         "openai_history_budget",
         &server,
-        &[("APP__LLM__HISTORY_MAX_CHARS", "40")],
+        &[("APP__LLM__HISTORY_MAX_BYTES", "40")],
     )
     .await;
     let first = app.chat(USER, None, "q1").await;

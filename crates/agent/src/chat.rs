@@ -82,7 +82,7 @@ pub struct ChatService {
     conversations: Arc<dyn Conversations>,
     agent: Arc<dyn AgentRunner>,
     history_limit: u32,
-    history_max_chars: Option<u32>,
+    history_max_bytes: Option<u32>,
 }
 
 impl ChatService {
@@ -96,17 +96,17 @@ impl ChatService {
             conversations,
             agent,
             history_limit,
-            history_max_chars: None,
+            history_max_bytes: None,
         }
     }
 
-    /// The history the agent sees holds at most `max` characters: the newest messages that fit
+    /// The history the agent sees holds at most `max` bytes of text: the newest messages that fit
     /// (see `ConversationRepository::list_messages`). A model's context is finite, and a long
     /// conversation of task listings can hold megabytes; without a budget every later turn of
     /// it would fail at the model, and load and hold all of it first.
     #[must_use]
-    pub fn with_history_max_chars(mut self, max: Option<u32>) -> Self {
-        self.history_max_chars = max;
+    pub fn with_history_max_bytes(mut self, max: Option<u32>) -> Self {
+        self.history_max_bytes = max;
         self
     }
 }
@@ -130,7 +130,7 @@ impl Chat for ChatService {
                         user,
                         conversation.id,
                         self.history_limit,
-                        self.history_max_chars,
+                        self.history_max_bytes,
                     )
                     .await?;
                 self.conversations

@@ -312,7 +312,7 @@ async fn history_is_sent_on_the_next_turn() {
 }
 
 /// With a budget, the model sees the newest messages that fit: here the last answer and
-/// question (12 + 15 characters), not the long first answer, though the first question would
+/// question (12 + 15 bytes), not the long first answer, though the first question would
 /// still fit after it. The turn's own message is never cut.
 #[tokio::test]
 async fn the_history_the_model_sees_stays_within_its_budget() {
@@ -325,7 +325,7 @@ async fn the_history_the_model_sees_stays_within_its_budget() {
         ],
         5,
     );
-    w.chat = w.chat.with_history_max_chars(Some(40));
+    w.chat = w.chat.with_history_max_bytes(Some(40));
     let first = w.chat.chat(&alice(), None, msg("q1")).await.expect("chat");
     let id = Some(first.conversation_id);
     w.chat

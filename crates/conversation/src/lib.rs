@@ -90,8 +90,8 @@ pub trait ConversationRepository: Send + Sync {
     /// The latest `limit` messages of the conversation, oldest first (by time, then id). An
     /// unknown or foreign conversation yields an empty list: callers check ownership first.
     ///
-    /// With `max_chars`, only the newest of those whose contents together hold at most that
-    /// many characters (Unicode scalar values): counting back from the newest, the first
+    /// With `max_bytes`, only the newest of those whose contents together hold at most that
+    /// many bytes (of UTF-8, as stored): counting back from the newest, the first
     /// message that would go over the budget ends the list, so what is returned is always an
     /// unbroken run up to the newest message (empty when the newest alone is over it).
     ///
@@ -102,7 +102,7 @@ pub trait ConversationRepository: Send + Sync {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError>;
 }
 
@@ -133,7 +133,7 @@ pub trait Conversations: Send + Sync {
     ) -> Result<Conversation, ConversationRepositoryError>;
 
     /// The history the agent sees: the latest `limit` messages, oldest first, within
-    /// `max_chars` characters when given (see [`ConversationRepository::list_messages`]).
+    /// `max_bytes` bytes of content when given (see [`ConversationRepository::list_messages`]).
     ///
     /// # Errors
     /// As [`ConversationRepository::list_messages`].
@@ -142,7 +142,7 @@ pub trait Conversations: Send + Sync {
         user: &UserId,
         id: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError>;
 
     /// Stores one message.
@@ -218,9 +218,9 @@ impl Conversations for ConversationService {
         user: &UserId,
         id: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
-        self.repo.list_messages(user, id, limit, max_chars).await
+        self.repo.list_messages(user, id, limit, max_bytes).await
     }
 
     async fn add_message(

@@ -152,7 +152,7 @@ impl ConversationRepository for InMemoryConversationRepository {
         user: &UserId,
         cid: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, E> {
         self.check()?;
         let s = self.state.lock().await;
@@ -163,14 +163,14 @@ impl ConversationRepository for InMemoryConversationRepository {
             .cloned()
             .collect();
         let mut skip = mine.len().saturating_sub(limit as usize);
-        if let Some(max) = max_chars {
-            let mut chars = 0u64;
+        if let Some(max) = max_bytes {
+            let mut bytes = 0u64;
             let within = mine[skip..]
                 .iter()
                 .rev()
                 .take_while(|m| {
-                    chars += m.content.as_str().chars().count() as u64;
-                    chars <= u64::from(max)
+                    bytes += m.content.as_str().len() as u64;
+                    bytes <= u64::from(max)
                 })
                 .count();
             skip = mine.len() - within;
@@ -268,17 +268,18 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         vec![m2.id, m3.id]
     );
 
-    // A budget in characters, counted back from the newest: "third" 5, "hi ☕ 'there'" 12
-    // characters (14 bytes), "hello" 5. The first message over it ends the list, even when
-    // an older one would still fit: no holes in a history.
+    // A budget in bytes, counted back from the newest: "third" 5, "hi ☕ 'there'" 14 (12
+    // characters), "hello" 5. The first message over it ends the list, even when an older one
+    // would still fit: no holes in a history.
     for (max, expected) in [
         (4, vec![]),
         (5, vec![m3.id]),
         (10, vec![m3.id]),
-        (16, vec![m3.id]),
-        (17, vec![m2.id, m3.id]),
-        (21, vec![m2.id, m3.id]),
-        (22, vec![m1.id, m2.id, m3.id]),
+        (17, vec![m3.id]),
+        (18, vec![m3.id]),
+        (19, vec![m2.id, m3.id]),
+        (23, vec![m2.id, m3.id]),
+        (24, vec![m1.id, m2.id, m3.id]),
         (u32::MAX, vec![m1.id, m2.id, m3.id]),
     ] {
         let within = repo
@@ -288,7 +289,7 @@ pub async fn conversation_repository_contract(repo: &dyn ConversationRepository)
         assert_eq!(
             within.iter().map(|m| m.id).collect::<Vec<_>>(),
             expected,
-            "within {max} characters"
+            "within {max} bytes"
         );
     }
     let within = repo

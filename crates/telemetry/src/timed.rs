@@ -456,14 +456,14 @@ impl ConversationRepository for Timed<dyn ConversationRepository> {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         let span = db_span!(self, user.as_str(), "db_list_messages", "SELECT", "message");
         timed_db(
             self.options.db_system,
             span,
             self.inner
-                .list_messages(user, conversation, limit, max_chars),
+                .list_messages(user, conversation, limit, max_bytes),
         )
         .await
     }
@@ -527,11 +527,11 @@ impl Conversations for Timed<dyn Conversations> {
         user: &UserId,
         id: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         let span = step_span!("fetch_conversation_history", user.as_str());
         span.record("gen_ai.conversation.id", id.to_string());
-        timed(span, self.inner.history(user, id, limit, max_chars)).await
+        timed(span, self.inner.history(user, id, limit, max_bytes)).await
     }
 
     async fn add_message(

@@ -366,11 +366,11 @@ impl ConversationRepository for SlowConversations {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, ConversationRepositoryError> {
         tokio::time::sleep(self.delay).await;
         self.inner
-            .list_messages(user, conversation, limit, max_chars)
+            .list_messages(user, conversation, limit, max_bytes)
             .await
     }
 }

@@ -52,36 +52,44 @@ SELECT ?1, ?2, ?3, ?4, ?5
 WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
-/// The latest messages within a budget of characters: the latest `$3` along the
-/// (conversation_id, created_at, id) index, their running length counted from the newest, and
-/// those up to `$4` characters in chronological order. The rows over the budget never leave
-/// the database (a long conversation of task listings can hold megabytes). `LENGTH` counts
-/// characters of text on both backends.
-pub const HISTORY_WITHIN_PG: &str = r#"SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM (
-    SELECT "latest".*, SUM(LENGTH("content")) OVER (
+/// The latest messages within a budget of bytes, in chronological order: the latest `limit`
+/// read backwards along the (conversation_id, created_at, id) index as without a budget, their
+/// running size counted from the newest, then the content of those within the budget only.
+/// `OCTET_LENGTH` reads a value's size without its text on both backends (PostgreSQL from the
+/// TOAST pointer, SQLite from the record header), so the rows over the budget are neither
+/// sent nor read, and the sorts handle ids and sizes, not texts. The parameters: conversation,
+/// user, limit, budget.
+macro_rules! history_within {
+    ($conversation:literal, $user:literal, $limit:literal, $budget:literal) => {
+        concat!(
+            r#"SELECT "m"."id", "m"."user_id", "m"."conversation_id", "m"."role", "m"."content", "m"."created_at"
+FROM (
+    SELECT "id", SUM("size") OVER (
         ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS "seen"
     FROM (
-        SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM "message"
-        WHERE "conversation_id" = $1 AND "user_id" = $2
-        ORDER BY "created_at" DESC, "id" DESC LIMIT $3
+        SELECT "id", "created_at", OCTET_LENGTH("content") AS "size" FROM "message"
+        WHERE "conversation_id" = "#,
+            $conversation,
+            r#" AND "user_id" = "#,
+            $user,
+            r#"
+        ORDER BY "created_at" DESC, "id" DESC LIMIT "#,
+            $limit,
+            r#"
     ) AS "latest"
 ) AS "counted"
-WHERE "seen" <= $4
-ORDER BY "created_at", "id""#;
+JOIN "message" AS "m" ON "m"."id" = "counted"."id"
+WHERE "counted"."seen" <= "#,
+            $budget,
+            r#"
+ORDER BY "m"."created_at", "m"."id""#
+        )
+    };
+}
 
-const HISTORY_WITHIN_SQLITE: &str = r#"SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM (
-    SELECT "latest".*, SUM(LENGTH("content")) OVER (
-        ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS "seen"
-    FROM (
-        SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM "message"
-        WHERE "conversation_id" = ?1 AND "user_id" = ?2
-        ORDER BY "created_at" DESC, "id" DESC LIMIT ?3
-    ) AS "latest"
-) AS "counted"
-WHERE "seen" <= ?4
-ORDER BY "created_at", "id""#;
+pub const HISTORY_WITHIN_PG: &str = history_within!("$1", "$2", "$3", "$4");
+const HISTORY_WITHIN_SQLITE: &str = history_within!("?1", "?2", "?3", "?4");
 
 /// PostgreSQL: a new conversation and its first message, as one statement. The message's
 /// foreign key is checked at the end of the statement, when the conversation row exists.
@@ -306,9 +314,9 @@ impl ConversationRepository for SeaConversationRepository {
         user: &UserId,
         conversation: ConversationId,
         limit: u32,
-        max_chars: Option<u32>,
+        max_bytes: Option<u32>,
     ) -> Result<Vec<Message>, E> {
-        if let Some(max) = max_chars {
+        if let Some(max) = max_bytes {
             let backend = self.reader.get_database_backend();
             let sql = match backend {
                 DbBackend::Postgres => HISTORY_WITHIN_PG,

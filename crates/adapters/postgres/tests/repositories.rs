@@ -855,8 +855,8 @@ async fn postgres_reads_a_long_history_backwards_along_an_index() {
             plan.contains("Index Scan Backward") && !plan.contains("Sort"),
             "{plan}"
         );
-        // Within a budget of characters: the same backward read under the limit; the one sort
-        // is of the (at most 50) rows kept, back into chronological order.
+        // Within a budget of bytes: the same backward read under the limit; the one sort is of
+        // the (at most 50) rows kept, back into chronological order.
         raw.execute_unprepared(&format!(
             "PREPARE history_within(bigint, varchar, bigint, bigint) AS {}",
             todo_postgres::HISTORY_WITHIN_PG
@@ -866,7 +866,7 @@ async fn postgres_reads_a_long_history_backwards_along_an_index() {
         let plan: Vec<String> = raw
             .query_all_raw(sea_orm::Statement::from_string(
                 sea_orm::DatabaseBackend::Postgres,
-                "EXPLAIN EXECUTE history_within(3, 'u3', 50, 32000)",
+                "EXPLAIN EXECUTE history_within(3, 'u3', 50, 32768)",
             ))
             .await
             .expect("explain")
