@@ -52,44 +52,43 @@ SELECT ?1, ?2, ?3, ?4, ?5
 WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
-/// The latest messages within a budget of bytes, in chronological order: the latest `limit`
-/// read backwards along the (conversation_id, created_at, id) index as without a budget, their
-/// running size counted from the newest, then the content of those within the budget only.
-/// `OCTET_LENGTH` reads a value's size without its text on both backends (PostgreSQL from the
-/// TOAST pointer, SQLite from the record header), so the rows over the budget are neither
-/// sent nor read, and the sorts handle ids and sizes, not texts. The parameters: conversation,
-/// user, limit, budget.
-macro_rules! history_within {
-    ($conversation:literal, $user:literal, $limit:literal, $budget:literal) => {
-        concat!(
-            r#"SELECT "m"."id", "m"."user_id", "m"."conversation_id", "m"."role", "m"."content", "m"."created_at"
+/// The latest messages within a budget of bytes, newest first: the latest `$3` read backwards
+/// along the (conversation_id, created_at, id) index as without a budget, their running size
+/// counted from the newest, and those up to `$4` bytes. `OCTET_LENGTH` takes a text's size
+/// from its header (PostgreSQL: the TOAST pointer or the compressed value's header; SQLite
+/// 3.43+: the record header), so no text over the budget is read or sent.
+///
+/// PostgreSQL: the window runs in the index's order, and the texts travel as they are stored
+/// (pointers, while not detoasted): no sort at all (the plan test holds it).
+pub const HISTORY_WITHIN_PG: &str = r#"SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM (
+    SELECT "latest".*, SUM(OCTET_LENGTH("content")) OVER (
+        ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS "seen"
+    FROM (
+        SELECT "id", "user_id", "conversation_id", "role", "content", "created_at" FROM "message"
+        WHERE "conversation_id" = $1 AND "user_id" = $2
+        ORDER BY "created_at" DESC, "id" DESC LIMIT $3
+    ) AS "latest"
+) AS "counted"
+WHERE "seen" <= $4
+ORDER BY "created_at" DESC, "id" DESC"#;
+
+/// SQLite copies whole rows into the sorters and temporary tables of a window and a subquery:
+/// the window sees ids and sizes only, and the texts of the rows kept are read by primary key.
+const HISTORY_WITHIN_SQLITE: &str = r#"SELECT "m"."id", "m"."user_id", "m"."conversation_id", "m"."role", "m"."content", "m"."created_at"
 FROM (
     SELECT "id", SUM("size") OVER (
         ORDER BY "created_at" DESC, "id" DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS "seen"
     FROM (
         SELECT "id", "created_at", OCTET_LENGTH("content") AS "size" FROM "message"
-        WHERE "conversation_id" = "#,
-            $conversation,
-            r#" AND "user_id" = "#,
-            $user,
-            r#"
-        ORDER BY "created_at" DESC, "id" DESC LIMIT "#,
-            $limit,
-            r#"
+        WHERE "conversation_id" = ?1 AND "user_id" = ?2
+        ORDER BY "created_at" DESC, "id" DESC LIMIT ?3
     ) AS "latest"
 ) AS "counted"
 JOIN "message" AS "m" ON "m"."id" = "counted"."id"
-WHERE "counted"."seen" <= "#,
-            $budget,
-            r#"
-ORDER BY "m"."created_at", "m"."id""#
-        )
-    };
-}
-
-pub const HISTORY_WITHIN_PG: &str = history_within!("$1", "$2", "$3", "$4");
-const HISTORY_WITHIN_SQLITE: &str = history_within!("?1", "?2", "?3", "?4");
+WHERE "counted"."seen" <= ?4
+ORDER BY "m"."created_at" DESC, "m"."id" DESC"#;
 
 /// PostgreSQL: a new conversation and its first message, as one statement. The message's
 /// foreign key is checked at the end of the statement, when the conversation row exists.
@@ -332,11 +331,12 @@ impl ConversationRepository for SeaConversationRepository {
                     i64::from(max).into(),
                 ],
             );
-            let rows = message::Entity::find()
+            let mut rows = message::Entity::find()
                 .from_raw_sql(statement)
                 .all(&self.reader)
                 .await
                 .map_err(conversation_error)?;
+            rows.reverse();
             return rows.into_iter().map(Message::try_from).collect();
         }
         // The latest `limit`, read backwards along the (conversation_id, created_at, id)
