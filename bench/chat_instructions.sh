@@ -9,6 +9,8 @@
 #   add   "add a task to buy milk N"
 #   tasks GET /api/u1/tasks (not in the default KINDS; the load benchmark's `tasks` scenario
 #         has no tasks: TASKS=0 KINDS=tasks)
+#   reuse "show my tasks" and "add a task to buy milk N" in turn, in one conversation whose
+#         history is full (50 messages, half of them listings; not in the default KINDS)
 # on SQLite and on PostgreSQL (a fresh database through TEST_DATABASE_URL).
 #
 #   BIN (default target/release/todo-chatbot, built beforehand)  TASKS (400)  CHATS (20)
@@ -39,6 +41,13 @@ for i in range(n):
         path, body = "/api/u1/chat", {"message": "show my tasks"}
     elif kind == "tasks":
         path, body = "/api/u1/tasks", None
+    elif kind == "reuse":
+        if i == 0:  # the user's most recently active conversation, or a new one
+            c.request("GET", "/api/u1/conversations", headers=h)
+            r = c.getresponse(); listed = json.loads(r.read())
+            conversation = listed[0]["id"] if listed else None
+        message = "show my tasks" if i % 2 == 0 else f"add a task to buy milk {i}"
+        path, body = "/api/u1/chat", {"conversation_id": conversation, "message": message}
     else:
         path, body = "/api/u1/chat", {"message": f"add a task to buy milk {i}"}
     if body is None:
@@ -48,6 +57,8 @@ for i in range(n):
     r = c.getresponse(); d = r.read()
     if r.status not in (200, 201):
         sys.exit(f"{path}: {r.status} {d[:200]!r}")
+    if kind == "reuse":
+        conversation = json.loads(d)["conversation_id"]
 PY
 }
 
@@ -78,7 +89,8 @@ one() { # backend kind
   local token
   token=$(AUTH_JWT_SECRET=bench-secret "$BIN" token u1)
   drive "$port" "$token" "$TASKS" seed
-  drive "$port" "$token" 5 "$kind"   # warm: connections, prepared statements, caches
+  # Warm: connections, prepared statements, caches; for reuse, a full history (50 messages).
+  drive "$port" "$token" "$([ "$kind" = reuse ] && echo 25 || echo 5)" "$kind"
   sleep 1
   callgrind_control -i on "$vg" >/dev/null 2>&1
   drive "$port" "$token" "$CHATS" "$kind"
