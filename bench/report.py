@@ -18,10 +18,11 @@ def sh(cmd):
 
 runs = defaultdict(list)
 for line in open(rows_path):
-    backend, scenario, mode, rps, p50, p95, p99, non2xx, rss, cpu_ms, tel_ms = line.split()
+    backend, scenario, mode, rps, p50, p95, p99, non2xx, rss, cpu_ms, tel_ms, machine_ms, steal, iowait = line.split()
     runs[(backend, scenario, mode)].append(
         dict(rps=float(rps), p50=float(p50), p95=float(p95), p99=float(p99), non2xx=int(non2xx), rss=int(rss),
-             cpu=float(cpu_ms), tel=float(tel_ms))
+             cpu=float(cpu_ms), tel=float(tel_ms), machine=float(machine_ms), steal=float(steal),
+             iowait=float(iowait))
     )
 
 PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
@@ -67,10 +68,13 @@ out.append(
     "median; then the CPU a request cost more with telemetry on than off, and of that the CPU of "
     "telemetry's own threads (log writer, OTLP exporter and its HTTP client, syscalls included, from "
     "/proc per thread); the rest is its work on the request's own threads plus the host's drift "
-    "between runs.\n"
+    "between runs. Machine CPU: every process's (the load generator, the OTLP receiver, the "
+    "kernel's writeback) per request, on and off; steal / I/O wait: the shares of each run's CPU "
+    "time the hypervisor gave to other guests and the CPUs idled waiting for the disk, runs in "
+    "order (the host's drift, where it shows).\n"
 )
-out.append("| backend | scenario | on/off of each pair | median | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req |")
-out.append("|---|---|---|---:|---:|---:|---:|")
+out.append("| backend | scenario | on/off of each pair | median | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req | machine CPU ms/req on / off | steal / I/O wait % |")
+out.append("|---|---|---|---:|---:|---:|---:|---:|---|")
 for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
     on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
     if not on or not off:
@@ -78,9 +82,14 @@ for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
     ratios = [a["rps"] / b["rps"] for a, b in zip(on, off)]
     more = mean(r["cpu"] for r in on) - mean(r["cpu"] for r in off)
     threads = mean(r["tel"] for r in on)
+    steals = ", ".join(
+        f"{r['steal']:.1f} / {r['iowait']:.1f}" for pair in zip(on, off) for r in pair
+    )
     out.append(
         f"| {backend} | {scenario} | {', '.join(f'{r:.3f}' for r in ratios)} | {statistics.median(ratios):.3f} | "
-        f"{more:.3f} | {threads:.3f} | {more - threads:.3f} |"
+        f"{more:.3f} | {threads:.3f} | {more - threads:.3f} | "
+        f"{mean(r['machine'] for r in on):.3f} / {mean(r['machine'] for r in off):.3f} | "
+        f"{steals} |"
     )
 out.append("")
 for (backend, scenario), (py_rps, py_p99) in PY_BASELINE.items():

@@ -100,6 +100,10 @@ field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 # CPU clock ticks (user + system) the process $1 has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The whole machine's busy, stolen and I/O-wait ticks so far (all CPUs, from /proc/stat):
+# the load generator, the OTLP receiver and the kernel's writeback count too; steal is time
+# the hypervisor gave to others while this machine wanted to run.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9, $6}' /proc/stat; }
 TICK=$(getconf CLK_TCK)
 
 SINK_PORT=$(free_port)
@@ -125,9 +129,11 @@ for backend in $BACKENDS; do
       prepare_users "$scenario"
       run_wrk "$scenario" "$WARMUP" >/dev/null
       ticks=$(cpu_ticks "$PID")
+      read -r busy0 steal0 iowait0 < <(machine_ticks)
       python3 bench/threads.py snap "$PID" >"$WORK/threads0"
       result=$(run_wrk "$scenario" "$DURATION")
       ticks=$(( $(cpu_ticks "$PID") - ticks ))
+      read -r busy1 steal1 iowait1 < <(machine_ticks)
       python3 bench/threads.py snap "$PID" >"$WORK/threads1"
       rss=$(stop_server)
       reqs=$(field "$result" requests); secs=$(field "$result" seconds)
@@ -137,7 +143,12 @@ for backend in $BACKENDS; do
       # own threads (log writer, OTLP exporter and its HTTP client) used, syscalls included.
       cpu_ms=$(python3 -c "print(round($ticks * 1000 / $TICK / max($reqs, 1), 4))")
       tel_ms=$(python3 bench/threads.py telemetry "$WORK/threads0" "$WORK/threads1" "$reqs")
-      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms $tel_ms" | tee -a "$ROWS" >&2
+      # The machine's busy CPU per request, and the shares of the run's CPU time stolen and
+      # spent waiting for I/O.
+      machine_ms=$(python3 -c "print(round(($busy1 - $busy0) * 1000 / $TICK / max($reqs, 1), 4))")
+      share() { python3 -c "print(round(100 * ($1) / max($secs * $TICK * $(nproc), 1), 2))"; }
+      steal=$(share "$steal1 - $steal0"); iowait=$(share "$iowait1 - $iowait0")
+      echo "$backend $scenario $mode $rps $(field "$result" p50_ms) $(field "$result" p95_ms) $(field "$result" p99_ms) $(field "$result" non2xx) $rss $cpu_ms $tel_ms $machine_ms $steal $iowait" | tee -a "$ROWS" >&2
       [ "$backend" = postgres ] && psql_admin "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null
     done
   done
