@@ -25,6 +25,10 @@ for line in open(rows_path):
              iowait=float(iowait))
     )
 
+# What ran: `make bench`, or bench/run.sh with the settings that differ from its defaults.
+command = "`make bench` (bench/run.sh)"
+if (pairs, duration, warmup) != (2, "20", "5"):
+    command = f"`BENCH_PAIRS={pairs} BENCH_DURATION={duration} BENCH_WARMUP={warmup} bash bench/run.sh`"
 PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
 mean = statistics.mean
 out = []
@@ -37,7 +41,7 @@ out.append(
     f"Load generator on the same machine. {sh('rustc --version')}; {sh('psql --version')}; {wrk}.\n"
 )
 out.append(
-    f"Command: `make bench` (bench/run.sh), {conns} connections, 20 users, {warmup} s warm-up then "
+    f"Command: {command}, {conns} connections, 20 users, {warmup} s warm-up then "
     f"{duration} s per run, each scenario run telemetry {' / '.join(['on / off'] * pairs)} on a fresh "
     "database each time. "
     "On: OTLP/HTTP export to a local receiver, JSON logs at info to a file, metrics. "

@@ -44,7 +44,7 @@ mod settings;
 mod task_repository;
 mod writer;
 
-/// The statement of a history within a budget of characters, for the test that holds its plan.
+/// The statement of a history within a budget of bytes, for the test that holds its plan.
 #[doc(hidden)]
 pub use conversation_repository::HISTORY_WITHIN_PG;
 pub use conversation_repository::SeaConversationRepository;
