@@ -804,6 +804,20 @@ async fn postgres_refuses_listed_rows_that_break_the_rules() {
     .await;
 }
 
+/// PostgreSQL's plan of `statement`, one line per node and detail.
+async fn explain(db: &sea_orm::DatabaseConnection, statement: &str) -> String {
+    db.query_all_raw(sea_orm::Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        format!("EXPLAIN {statement}"),
+    ))
+    .await
+    .expect("explain")
+    .iter()
+    .map(|row| row.try_get_by_index::<String>(0).expect("a plan line"))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// A chat's history (the latest 50 messages of one conversation of one user) is read backwards
 /// along an index, whatever the planner estimates: with the user only filtered row by row
 /// (migration 6 put it into the index) PostgreSQL fetched and sorted every message of the
@@ -840,17 +854,7 @@ async fn postgres_reads_a_long_history_backwards_along_an_index() {
         ] {
             raw.execute_unprepared(sql).await.expect(sql);
         }
-        let plan: Vec<String> = raw
-            .query_all_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                "EXPLAIN EXECUTE history(3, 'u3', 50)",
-            ))
-            .await
-            .expect("explain")
-            .iter()
-            .map(|row| row.try_get_by_index::<String>(0).expect("a plan line"))
-            .collect();
-        let plan = plan.join("\n");
+        let plan = explain(&raw, "EXECUTE history(3, 'u3', 50)").await;
         assert!(
             plan.contains("Index Scan Backward") && !plan.contains("Sort"),
             "{plan}"
@@ -863,17 +867,7 @@ async fn postgres_reads_a_long_history_backwards_along_an_index() {
         ))
         .await
         .expect("prepare");
-        let plan: Vec<String> = raw
-            .query_all_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                "EXPLAIN EXECUTE history_within(3, 'u3', 50, 32768)",
-            ))
-            .await
-            .expect("explain")
-            .iter()
-            .map(|row| row.try_get_by_index::<String>(0).expect("a plan line"))
-            .collect();
-        let plan = plan.join("\n");
+        let plan = explain(&raw, "EXECUTE history_within(3, 'u3', 50, 32768)").await;
         assert!(
             plan.contains("Index Scan Backward")
                 && plan.contains("WindowAgg")
