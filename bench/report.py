@@ -29,6 +29,14 @@ for line in open(rows_path):
 command = "`make bench` (bench/run.sh)"
 if (pairs, duration, warmup) != (2, "20", "5"):
     command = f"`BENCH_PAIRS={pairs} BENCH_DURATION={duration} BENCH_WARMUP={warmup} bash bench/run.sh`"
+def measured():
+    """Each backend and scenario with both on and off runs: (backend, scenario, on, off)."""
+    for backend, scenario in sorted({(b, s) for (b, s, _) in runs}):
+        on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
+        if on and off:
+            yield backend, scenario, on, off
+
+
 PY_BASELINE = {("postgres", "new"): (160, 500), ("sqlite", "new"): (210, 1200)}
 mean = statistics.mean
 out = []
@@ -52,10 +60,7 @@ out.append(
 )
 out.append("| backend | scenario | req/s on | req/s off | on/off | p50 ms | p95 ms | p99 ms | p99 on/off | non-2xx | peak RSS MiB | CPU ms/req on | CPU ms/req off | CPU off/on |")
 out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
-    on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
-    if not on or not off:
-        continue
+for backend, scenario, on, off in measured():
     rps_on, rps_off = mean(r["rps"] for r in on), mean(r["rps"] for r in off)
     p99_on, p99_off = mean(r["p99"] for r in on), mean(r["p99"] for r in off)
     cpu_on, cpu_off = mean(r["cpu"] for r in on), mean(r["cpu"] for r in off)
@@ -79,10 +84,7 @@ out.append(
 )
 out.append("| backend | scenario | on/off of each pair | median | CPU on − off ms/req | telemetry threads ms/req on | rest ms/req | machine CPU ms/req on / off | steal / I/O wait % |")
 out.append("|---|---|---|---:|---:|---:|---:|---:|---|")
-for (backend, scenario) in sorted({(b, s) for (b, s, _) in runs}):
-    on, off = runs.get((backend, scenario, "on"), []), runs.get((backend, scenario, "off"), [])
-    if not on or not off:
-        continue
+for backend, scenario, on, off in measured():
     ratios = [a["rps"] / b["rps"] for a, b in zip(on, off)]
     more = mean(r["cpu"] for r in on) - mean(r["cpu"] for r in off)
     threads = mean(r["tel"] for r in on)
