@@ -14,6 +14,11 @@ use crate::{Sqlite, SqliteColumn, SqliteValue, SqliteValueRef};
 /// Implementation of [`Row`] for SQLite.
 pub struct SqliteRow {
     pub(crate) values: Box<[SqliteValue]>,
+    /// The bytes of the row's texts and blobs, which its values point into (todo-chatbot's
+    /// vendored copy, see vendor/README.md): one allocation for the row's texts where upstream
+    /// made two for each column. Declared after `values`, so dropped after them.
+    #[allow(dead_code)]
+    bytes: Box<[u8]>,
     pub(crate) columns: Arc<Vec<SqliteColumn>>,
     pub(crate) column_names: Arc<HashMap<UStr, usize>>,
 }
@@ -35,17 +40,28 @@ impl SqliteRow {
     ) -> Self {
         let size = statement.column_count();
         let mut values = Vec::with_capacity(size);
+        let mut text_bytes = 0;
 
         for i in 0..size {
+            // SAFETY: the statement stands on a row until the values are settled below.
             values.push(unsafe {
-                let raw = statement.column_value(i);
-
-                SqliteValue::dup(raw, Some(columns[i].type_info.clone()))
+                SqliteValue::column(statement, i, columns[i].type_info.clone(), &mut text_bytes)
             });
+        }
+        // The row's texts and blobs in one buffer, allocated once and boxed as it is.
+        let mut bytes = Vec::with_capacity(text_bytes);
+        for value in &values {
+            // SAFETY: still on the row; the buffer has room for every value's bytes.
+            unsafe { value.copy_into(&mut bytes) };
+        }
+        let bytes = bytes.into_boxed_slice();
+        for value in &mut values {
+            value.settle_in(&bytes);
         }
 
         Self {
             values: values.into_boxed_slice(),
+            bytes,
             columns: Arc::clone(columns),
             column_names: Arc::clone(column_names),
         }

@@ -7,10 +7,12 @@ use std::str;
 use libsqlite3_sys::{
     sqlite3_value, sqlite3_value_blob, sqlite3_value_bytes, sqlite3_value_double,
     sqlite3_value_dup, sqlite3_value_free, sqlite3_value_int64, sqlite3_value_type,
+    SQLITE_BLOB, SQLITE_INTEGER, SQLITE_NULL, SQLITE_TEXT,
 };
 use sqlx_core::type_info::TypeInfo;
 pub(crate) use sqlx_core::value::{Value, ValueRef};
 
+use crate::statement::StatementHandle;
 use crate::type_info::DataType;
 use crate::{Sqlite, SqliteError, SqliteTypeInfo};
 
@@ -69,6 +71,79 @@ impl SqliteValue {
         let handle = ValueHandle::try_dup_of(value, column_type)
             .expect("SQLite failed to allocate memory for duplicated value");
         Self(handle)
+    }
+
+    /// Column `index` of the row `statement` stands on (todo-chatbot's vendored copy, see
+    /// vendor/README.md): NULL, an integer, a text or a blob is read out of SQLite here, a
+    /// REAL duplicated as before. Upstream duplicated every column with `sqlite3_value_dup`
+    /// (two `sqlite3_malloc`s for a text, each taking SQLite's memory-statistics mutex), to be
+    /// freed by the thread that decoded the row: a quarter of a 400-task listing's
+    /// instructions on SQLite. A text's or blob's bytes stay in SQLite's row until
+    /// [`Self::settle_in`] copies them into the row's one buffer; `*bytes` counts them.
+    ///
+    /// # Safety
+    /// `statement` must stand on a row and stay on it until [`Self::settle_in`] has been
+    /// called, before the value is used.
+    pub(crate) unsafe fn column(
+        statement: &StatementHandle,
+        index: usize,
+        column_type: SqliteTypeInfo,
+        bytes: &mut usize,
+    ) -> Self {
+        // One call into the statement (each takes the connection's mutex), then the value's
+        // own accessors. SQLite calls the value unprotected: only this connection's worker
+        // thread uses it, before the next step.
+        let raw = statement.column_value(index);
+        let repr = match unsafe { sqlite3_value_type(raw) } {
+            SQLITE_NULL => Repr::Null,
+            SQLITE_INTEGER => Repr::Integer(unsafe { sqlite3_value_int64(raw) }, OnceCell::new()),
+            code @ (SQLITE_TEXT | SQLITE_BLOB) => {
+                // A text's bytes as they are (UTF-8, the encoding sqlx opens databases in),
+                // as `sqlite3_value_dup` copied them: the pointer first, then the length.
+                let ptr = unsafe { sqlite3_value_blob(raw) }.cast::<u8>();
+                let len = usize::try_from(unsafe { sqlite3_value_bytes(raw) }).unwrap_or(0);
+                let data = Data::Row { start: *bytes, len, ptr };
+                *bytes += len;
+                if code == SQLITE_TEXT {
+                    Repr::Text(data)
+                } else {
+                    Repr::Blob(data)
+                }
+            }
+            // SAFETY: the caller stands on a row; the value is freed on drop.
+            _ => return unsafe { Self::dup(raw, Some(column_type)) },
+        };
+        Self(ValueHandle {
+            repr,
+            column_type: Some(column_type),
+            borrowed_blob: OnceCell::new(),
+        })
+    }
+
+    /// Copies the bytes of a value made by [`Self::column`] into its row's buffer, which must
+    /// have room for them without growing.
+    ///
+    /// # Safety
+    /// The statement must still stand on the row the value was read from.
+    pub(crate) unsafe fn copy_into(&self, buffer: &mut Vec<u8>) {
+        if let Repr::Text(Data::Row { len, ptr, .. }) | Repr::Blob(Data::Row { len, ptr, .. }) =
+            &self.0.repr
+        {
+            if *len > 0 {
+                debug_assert!(buffer.capacity() - buffer.len() >= *len);
+                buffer.extend_from_slice(unsafe { slice::from_raw_parts(*ptr, *len) });
+            }
+        }
+    }
+
+    /// Points a value made by [`Self::column`] at its row's final buffer, which must outlive
+    /// it and never move its bytes (a boxed slice held beside the values).
+    pub(crate) fn settle_in(&mut self, bytes: &[u8]) {
+        if let Repr::Text(Data::Row { start, ptr, .. }) | Repr::Blob(Data::Row { start, ptr, .. }) =
+            &mut self.0.repr
+        {
+            *ptr = bytes[*start..].as_ptr();
+        }
     }
 
     /// Prove that there are no outstanding borrows of this instance.
@@ -221,11 +296,51 @@ impl<'r> ValueRef<'r> for SqliteValueRef<'r> {
 }
 
 pub(crate) struct ValueHandle {
-    value: NonNull<sqlite3_value>,
+    repr: Repr,
     column_type: Option<SqliteTypeInfo>,
     // Note: `std::cell` version
     borrowed_blob: OnceCell<Blob>,
-    free_on_drop: bool,
+}
+
+/// What a value holds (todo-chatbot's vendored copy, see vendor/README.md: upstream holds a
+/// `sqlite3_value` always). The owned forms answer every `sqlite3_value_*` question as SQLite
+/// does for a value of their type: the conversions below are SQLite 3.51's.
+enum Repr {
+    /// A `sqlite3_value`: a REAL column's duplicate (freed on drop), or SQLite's own (a
+    /// function's argument, the pre-update hook's; not freed).
+    Sqlite {
+        value: NonNull<sqlite3_value>,
+        free_on_drop: bool,
+    },
+    Null,
+    /// An integer, and its text once asked for (as `sqlite3_value_text` writes it).
+    Integer(i64, OnceCell<Box<[u8]>>),
+    Text(Data),
+    Blob(Data),
+}
+
+/// The bytes of a text or blob.
+enum Data {
+    /// In the buffer of the row the value belongs to (`SqliteRow`), which outlives it:
+    /// `len` bytes from `start`, at `ptr` once the buffer is final.
+    Row {
+        start: usize,
+        len: usize,
+        ptr: *const u8,
+    },
+    Owned(Box<[u8]>),
+}
+
+impl Data {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Data::Row { len: 0, .. } => &[],
+            // SAFETY: the row's buffer outlives its values and is not changed after
+            // `SqliteValue::settle_in` set `ptr`.
+            Data::Row { len, ptr, .. } => unsafe { slice::from_raw_parts(*ptr, *len) },
+            Data::Owned(bytes) => bytes,
+        }
+    }
 }
 
 struct Blob {
@@ -257,31 +372,55 @@ impl ValueHandle {
             unsafe { NonNull::new(sqlite3_value_dup(value)).ok_or_else(SqliteError::nomem)? };
 
         Ok(Self {
-            value,
+            repr: Repr::Sqlite {
+                value,
+                free_on_drop: true,
+            },
             column_type,
             borrowed_blob: OnceCell::new(),
-            free_on_drop: true,
         })
     }
 
     fn temporary(value: NonNull<sqlite3_value>) -> Self {
         Self {
-            value,
+            repr: Repr::Sqlite {
+                value,
+                free_on_drop: false,
+            },
             column_type: None,
             borrowed_blob: OnceCell::new(),
-            free_on_drop: false,
         }
     }
 
     fn try_dup(&self) -> Result<Self, SqliteError> {
-        // SAFETY: `value` is initialized
-        unsafe { Self::try_dup_of(self.value.as_ptr(), self.column_type.clone()) }
+        let owned = |data: &Data| Data::Owned(data.bytes().into());
+        let repr = match &self.repr {
+            // SAFETY: `value` is initialized
+            Repr::Sqlite { value, .. } => unsafe {
+                return Self::try_dup_of(value.as_ptr(), self.column_type.clone());
+            },
+            Repr::Null => Repr::Null,
+            Repr::Integer(value, _) => Repr::Integer(*value, OnceCell::new()),
+            Repr::Text(data) => Repr::Text(owned(data)),
+            Repr::Blob(data) => Repr::Blob(owned(data)),
+        };
+        Ok(Self {
+            repr,
+            column_type: self.column_type.clone(),
+            borrowed_blob: OnceCell::new(),
+        })
     }
 
     fn value_type_info(&self) -> SqliteTypeInfo {
-        SqliteTypeInfo(DataType::from_code(unsafe {
-            sqlite3_value_type(self.value.as_ptr())
-        }))
+        SqliteTypeInfo(match &self.repr {
+            Repr::Sqlite { value, .. } => {
+                DataType::from_code(unsafe { sqlite3_value_type(value.as_ptr()) })
+            }
+            Repr::Null => DataType::Null,
+            Repr::Integer(..) => DataType::Integer,
+            Repr::Text(_) => DataType::Text,
+            Repr::Blob(_) => DataType::Blob,
+        })
     }
 
     fn type_info(&self) -> SqliteTypeInfo {
@@ -298,14 +437,24 @@ impl ValueHandle {
         // SAFETY: we have to be certain the caller isn't still holding a borrow from `.blob_borrowed()`
         self.assert_blob_not_borrowed()?;
 
-        Ok(unsafe { sqlite3_value_int64(self.value.as_ptr()) })
+        Ok(match &self.repr {
+            Repr::Sqlite { value, .. } => unsafe { sqlite3_value_int64(value.as_ptr()) },
+            Repr::Null => 0,
+            Repr::Integer(value, _) => *value,
+            Repr::Text(data) | Repr::Blob(data) => sqlite_atoi64(data.bytes()),
+        })
     }
 
     fn double(&self) -> Result<f64, BorrowedBlobError> {
         // SAFETY: we have to be certain the caller isn't still holding a borrow from `.blob_borrowed()`
         self.assert_blob_not_borrowed()?;
 
-        Ok(unsafe { sqlite3_value_double(self.value.as_ptr()) })
+        Ok(match &self.repr {
+            Repr::Sqlite { value, .. } => unsafe { sqlite3_value_double(value.as_ptr()) },
+            Repr::Null => 0.0,
+            Repr::Integer(value, _) => *value as f64,
+            Repr::Text(data) | Repr::Blob(data) => sqlite_atof(data.bytes()),
+        })
     }
 
     fn is_null(&self) -> bool {
@@ -321,9 +470,13 @@ impl Clone for ValueHandle {
 
 impl Drop for ValueHandle {
     fn drop(&mut self) {
-        if self.free_on_drop {
+        if let Repr::Sqlite {
+            value,
+            free_on_drop: true,
+        } = &self.repr
+        {
             unsafe {
-                sqlite3_value_free(self.value.as_ptr());
+                sqlite3_value_free(value.as_ptr());
             }
         }
     }
@@ -347,8 +500,29 @@ impl ValueHandle {
             return Some(Blob { ..*blob });
         }
 
+        let value = match &self.repr {
+            Repr::Sqlite { value, .. } => *value,
+            Repr::Null => return None,
+            // `sqlite3_value_blob` of an integer is its text.
+            Repr::Integer(value, text) => {
+                let text = text.get_or_init(|| value.to_string().into_bytes().into());
+                return Some(Blob {
+                    ptr: text.as_ptr(),
+                    len: text.len(),
+                });
+            }
+            Repr::Text(data) | Repr::Blob(data) => {
+                let bytes = data.bytes();
+                // empty blobs are NULL
+                return (!bytes.is_empty()).then(|| Blob {
+                    ptr: bytes.as_ptr(),
+                    len: bytes.len(),
+                });
+            }
+        };
+
         // SAFETY: calling `sqlite3_value_bytes` from multiple threads at once is a data race.
-        let len = unsafe { sqlite3_value_bytes(self.value.as_ptr()) };
+        let len = unsafe { sqlite3_value_bytes(value.as_ptr()) };
 
         // This likely means UB in SQLite itself or our usage of it;
         // signed integer overflow is UB in the C standard.
@@ -361,7 +535,7 @@ impl ValueHandle {
             return None;
         }
 
-        let ptr = unsafe { sqlite3_value_blob(self.value.as_ptr()) } as *const u8;
+        let ptr = unsafe { sqlite3_value_blob(value.as_ptr()) } as *const u8;
         debug_assert!(!ptr.is_null());
 
         Some(Blob { ptr, len })
@@ -412,5 +586,195 @@ impl Blob {
     /// `'a` must not outlive the `sqlite3_value` this blob came from.
     unsafe fn as_slice<'a>(&self) -> &'a [u8] {
         slice::from_raw_parts(self.ptr, self.len)
+    }
+}
+
+// todo-chatbot's vendored copy (see vendor/README.md): what `sqlite3_value_int64` and
+// `sqlite3_value_double` make of a text or blob, ported from SQLite 3.51.3 (`memIntValue` →
+// `sqlite3Atoi64`, `memRealValue` → `sqlite3AtoF`, for UTF-8) so that a value read out of
+// SQLite converts as SQLite's own copy of it did. Checked against SQLite by
+// `sqlite_converts_a_text_column_as_sqlite_does` in crates/adapters/postgres/tests.
+
+/// `sqlite3Isspace`: space, and tab to carriage return.
+fn sqlite_space(b: u8) -> bool {
+    b == b' ' || (b'\t'..=b'\r').contains(&b)
+}
+
+/// `sqlite3Atoi64`'s value: leading space, a sign, then the longest run of digits; past
+/// `i64`'s range, its bound.
+pub(crate) fn sqlite_atoi64(z: &[u8]) -> i64 {
+    let mut at = z.iter().take_while(|&&b| sqlite_space(b)).count();
+    let negative = z.get(at) == Some(&b'-');
+    if matches!(z.get(at), Some(b'-' | b'+')) {
+        at += 1;
+    }
+    at += z[at..].iter().take_while(|&&b| b == b'0').count();
+    let digits = &z[at..];
+    let digits = &digits[..digits.iter().take_while(|b| b.is_ascii_digit()).count()];
+    let bound = if negative { i64::MIN } else { i64::MAX };
+    if digits.len() > 19 {
+        return bound;
+    }
+    let u = digits
+        .iter()
+        .fold(0u64, |u, &b| u * 10 + u64::from(b - b'0'));
+    if u > i64::MAX as u64 {
+        // 2^63 is `i64::MIN` when negative: its bound too.
+        return bound;
+    }
+    if negative {
+        -(u as i64)
+    } else {
+        u as i64
+    }
+}
+
+/// SQLite's `dekkerMul2`: `x` (a double-double) times `y + yy`.
+fn dekker_mul2(x: &mut [f64; 2], y: f64, yy: f64) {
+    const HIGH: u64 = 0xffff_ffff_fc00_0000;
+    let hx = f64::from_bits(x[0].to_bits() & HIGH);
+    let tx = x[0] - hx;
+    let hy = f64::from_bits(y.to_bits() & HIGH);
+    let ty = y - hy;
+    let p = hx * hy;
+    let q = hx * ty + tx * hy;
+    let c = p + q;
+    let mut cc = p - c + q + tx * ty;
+    cc = x[0] * yy + x[1] * y + cc;
+    x[0] = c + cc;
+    x[1] = c - x[0];
+    x[1] += cc;
+}
+
+/// `sqlite3AtoF`'s value: leading space, a sign, digits, a decimal point and digits, an
+/// exponent; the longest such prefix, `0.0` when there is none.
+pub(crate) fn sqlite_atof(z: &[u8]) -> f64 {
+    const LARGEST_U64: u64 = u64::MAX;
+    let end = z.len();
+    let mut at = 0;
+    let mut sign = 1i32;
+    let mut s: u64 = 0;
+    let mut d: i32 = 0;
+    let mut esign = 1i32;
+    let mut e: i32 = 0;
+    let digit = |at: usize| at < end && z[at].is_ascii_digit();
+
+    while at < end && sqlite_space(z[at]) {
+        at += 1;
+    }
+    if at >= end {
+        return 0.0;
+    }
+    if z[at] == b'-' {
+        sign = -1;
+        at += 1;
+    } else if z[at] == b'+' {
+        at += 1;
+    }
+    'parse: {
+        while digit(at) {
+            s = s * 10 + u64::from(z[at] - b'0');
+            at += 1;
+            if s >= (LARGEST_U64 - 9) / 10 {
+                while digit(at) {
+                    at += 1;
+                    d += 1;
+                }
+            }
+        }
+        if at >= end {
+            break 'parse;
+        }
+        if z[at] == b'.' {
+            at += 1;
+            while digit(at) {
+                if s < (LARGEST_U64 - 9) / 10 {
+                    s = s * 10 + u64::from(z[at] - b'0');
+                    d -= 1;
+                }
+                at += 1;
+            }
+        }
+        if at >= end {
+            break 'parse;
+        }
+        if z[at] == b'e' || z[at] == b'E' {
+            at += 1;
+            if at >= end {
+                break 'parse;
+            }
+            if z[at] == b'-' {
+                esign = -1;
+                at += 1;
+            } else if z[at] == b'+' {
+                at += 1;
+            }
+            while digit(at) {
+                e = if e < 10000 {
+                    e * 10 + i32::from(z[at] - b'0')
+                } else {
+                    10000
+                };
+                at += 1;
+            }
+        }
+    }
+
+    if s == 0 {
+        return if sign < 0 { -0.0 } else { 0.0 };
+    }
+    e = e * esign + d;
+    while e > 0 && s < (LARGEST_U64 - 0x7ff) / 10 {
+        s *= 10;
+        e -= 1;
+    }
+    while e < 0 && s % 10 == 0 {
+        s /= 10;
+        e += 1;
+    }
+    let mut rr = [s as f64, 0.0];
+    if rr[0] <= 18446744073709549568.0 {
+        let s2 = rr[0] as u64;
+        rr[1] = if s >= s2 {
+            (s - s2) as f64
+        } else {
+            -((s2 - s) as f64)
+        };
+    }
+    if e > 0 {
+        while e >= 100 {
+            e -= 100;
+            dekker_mul2(&mut rr, 1.0e+100, -1.5902891109759918046e+83);
+        }
+        while e >= 10 {
+            e -= 10;
+            dekker_mul2(&mut rr, 1.0e+10, 0.0);
+        }
+        while e >= 1 {
+            e -= 1;
+            dekker_mul2(&mut rr, 1.0e+01, 0.0);
+        }
+    } else {
+        while e <= -100 {
+            e += 100;
+            dekker_mul2(&mut rr, 1.0e-100, -1.99918998026028836196e-117);
+        }
+        while e <= -10 {
+            e += 10;
+            dekker_mul2(&mut rr, 1.0e-10, -3.6432197315497741579e-27);
+        }
+        while e <= -1 {
+            e += 1;
+            dekker_mul2(&mut rr, 1.0e-01, -5.5511151231257827021e-18);
+        }
+    }
+    let mut result = rr[0] + rr[1];
+    if result.is_nan() {
+        result = f64::INFINITY;
+    }
+    if sign < 0 {
+        -result
+    } else {
+        result
     }
 }

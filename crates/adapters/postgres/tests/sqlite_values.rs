@@ -1,0 +1,193 @@
+//! The values of a SQLite row, as vendor/sqlx-sqlite reads them (vendor/README.md, "a row's
+//! values read out of SQLite"): a row copies its integers, texts and blobs out of SQLite
+//! instead of duplicating each column as a `sqlite3_value`, so every conversion a decoder can
+//! ask of a value (an integer's text, a text's integer or real) is now made by the vendored
+//! crate, not by SQLite. These tests hold each one equal to SQLite's own, which SQL's CAST
+//! makes with the same functions (`sqlite3VdbeIntValue`, `sqlite3VdbeRealValue`).
+
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sea_orm::sqlx::{Connection, Row, Value, ValueRef};
+
+async fn memory() -> SqliteConnection {
+    SqliteConnection::connect("sqlite::memory:")
+        .await
+        .expect("an in-memory SQLite database")
+}
+
+/// Texts that exercise every branch of SQLite's text-to-number conversions.
+fn numeric_texts() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "", " ", "0", "-0", "+0", "12", "  -12abc", "+7", "0000123", "\t\n\x0b\x0c\r 42 ",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "00009223372036854775807", "18446744073709551615",
+        "123456789012345678901234", "-123456789012345678901234", "1.5", "-1.5", "1e5", "1E+5",
+        "2.5e-3", "1e", "1e+", "1e-", "e5", ".5", "5.", ".", "-", "+", "-.5e1", "0x1A", "1_000",
+        "12.34.56", "3.14159265358979323846264338327950288", "1e400", "-1e400", "1e-400",
+        "4.9e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "0.30000000000000004",
+        "123456789012345678901234567890e-10", "9007199254740993", "1e99999", "abc", "١٢",
+        "12 34", "99999999999999999999.5", "0.000000000000000000000000000001",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    // Deterministic pseudo-random decimals: mantissas of 1 to 25 digits, with or without a
+    // point, exponents across the double range.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..1500 {
+        let digits = 1 + (next() % 25) as usize;
+        let mut text = String::new();
+        if next() % 3 == 0 {
+            text.push('-');
+        }
+        for i in 0..digits {
+            text.push(char::from(b'0' + (next() % 10) as u8));
+            if i == digits / 2 && next() % 2 == 0 {
+                text.push('.');
+            }
+        }
+        if next() % 2 == 0 {
+            let exponent = (next() % 700) as i64 - 350;
+            text.push_str(&format!("e{exponent}"));
+        }
+        texts.push(text);
+    }
+    texts
+}
+
+#[tokio::test]
+async fn sqlite_converts_a_text_column_as_sqlite_does() {
+    let mut db = memory().await;
+    let texts = numeric_texts();
+    for text in &texts {
+        let row: SqliteRow = sea_orm::sqlx::query(
+            "SELECT ?1 AS t, CAST(?1 AS INTEGER) AS i, CAST(?1 AS REAL) AS r, \
+             CAST(?1 AS BLOB) AS b, CAST(CAST(?1 AS BLOB) AS INTEGER) AS bi, \
+             CAST(CAST(?1 AS BLOB) AS REAL) AS br",
+        )
+        .bind(text)
+        .fetch_one(&mut db)
+        .await
+        .expect("the conversions");
+        let as_int: i64 = row.try_get_unchecked("t").expect("a text as an integer");
+        let as_real: f64 = row.try_get_unchecked("t").expect("a text as a real");
+        let sqlite_int: i64 = row.try_get("i").expect("SQLite's integer");
+        let sqlite_real: f64 = row.try_get("r").expect("SQLite's real");
+        assert_eq!(as_int, sqlite_int, "{text:?} as an integer");
+        assert_eq!(
+            as_real.to_bits(),
+            sqlite_real.to_bits(),
+            "{text:?} as a real: {as_real:e}, SQLite {sqlite_real:e}"
+        );
+        let blob_int: i64 = row.try_get_unchecked("b").expect("a blob as an integer");
+        let blob_real: f64 = row.try_get_unchecked("b").expect("a blob as a real");
+        assert_eq!(blob_int, row.try_get::<i64, _>("bi").expect("SQLite's"), "{text:?}");
+        assert_eq!(
+            blob_real.to_bits(),
+            row.try_get::<f64, _>("br").expect("SQLite's").to_bits(),
+            "{text:?} as a blob's real"
+        );
+        let blob: Vec<u8> = row.try_get("b").expect("the blob");
+        assert_eq!(blob, text.as_bytes(), "{text:?} as a blob");
+        let same: String = row.try_get("t").expect("the text");
+        assert_eq!(&same, text);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_gives_an_integer_null_and_real_column_as_sqlite_does() {
+    let mut db = memory().await;
+    for n in [0i64, 7, -7, 1 << 53, i64::MAX, i64::MIN] {
+        let row: SqliteRow = sea_orm::sqlx::query(
+            "SELECT ?1 AS n, CAST(?1 AS TEXT) AS t, CAST(?1 AS REAL) AS r, NULL AS z, \
+             ?1 * 0.5 AS half",
+        )
+        .bind(n)
+        .fetch_one(&mut db)
+        .await
+        .expect("the row");
+        assert_eq!(row.try_get::<i64, _>("n").expect("n"), n);
+        let text: String = row.try_get_unchecked("n").expect("an integer as text");
+        assert_eq!(text, row.try_get::<String, _>("t").expect("SQLite's text"));
+        let bytes: Vec<u8> = row.try_get_unchecked("n").expect("an integer as a blob");
+        assert_eq!(bytes, text.as_bytes());
+        let real: f64 = row.try_get_unchecked("n").expect("an integer as a real");
+        assert_eq!(real.to_bits(), row.try_get::<f64, _>("r").expect("r").to_bits());
+        // A REAL is still SQLite's own value.
+        let half: f64 = row.try_get("half").expect("a real");
+        assert_eq!(half.to_bits(), (n as f64 * 0.5).to_bits(), "{n}");
+        let as_int: i64 = row.try_get_unchecked("half").expect("a real as an integer");
+        let as_text: String = row.try_get_unchecked("half").expect("a real as a text");
+        assert_eq!(as_int, (n as f64 * 0.5) as i64, "{n}: {as_text}");
+        // NULL: no value, the column's type, 0 and empty when decoded regardless.
+        let raw = row.try_get_raw("z").expect("z");
+        assert!(raw.is_null());
+        assert_eq!(row.try_get::<Option<String>, _>("z").expect("z"), None);
+        assert_eq!(row.try_get_unchecked::<i64, _>("z").expect("z as 0"), 0);
+        assert_eq!(row.try_get_unchecked::<String, _>("z").expect("z as ''"), "");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_values_outlive_their_row_and_keep_every_byte() {
+    let mut db = memory().await;
+    let long = "é".repeat(40_000);
+    let row: SqliteRow = sea_orm::sqlx::query(
+        "SELECT ?1 AS a, '' AS empty, ?2 AS b, X'00FF10' AS blob, X'' AS no_blob, 3 AS n",
+    )
+    .bind("first ☕")
+    .bind(&long)
+    .fetch_one(&mut db)
+    .await
+    .expect("the row");
+    assert_eq!(row.try_get::<&str, _>("a").expect("a"), "first ☕");
+    assert_eq!(row.try_get::<&str, _>("empty").expect("empty"), "");
+    assert_eq!(row.try_get::<&str, _>("b").expect("b"), long);
+    assert_eq!(row.try_get::<&[u8], _>("blob").expect("blob"), [0, 0xff, 0x10]);
+    assert_eq!(row.try_get::<Vec<u8>, _>("no_blob").expect("no blob"), b"");
+    // A value taken out of the row owns its bytes: the row can go.
+    let values: Vec<_> = (0..6)
+        .map(|i| row.try_get_raw(i).expect("a value").to_owned())
+        .collect();
+    drop(row);
+    // Whatever the statement does next does not reach them either.
+    let _: SqliteRow = sea_orm::sqlx::query("SELECT 'something else', 1, 2, 3, 4, 5")
+        .fetch_one(&mut db)
+        .await
+        .expect("another row");
+    assert_eq!(values[0].try_decode::<String>().expect("a"), "first ☕");
+    assert_eq!(values[1].try_decode::<String>().expect("empty"), "");
+    assert_eq!(values[2].try_decode::<String>().expect("b"), long);
+    assert_eq!(values[3].try_decode::<Vec<u8>>().expect("blob"), [0, 0xff, 0x10]);
+    assert!(values[4].try_decode::<Vec<u8>>().expect("no blob").is_empty());
+    assert_eq!(values[5].try_decode::<i64>().expect("n"), 3);
+    let copy = values[2].clone();
+    drop(values);
+    assert_eq!(copy.try_decode::<String>().expect("a copy of b"), long);
+}
+
+#[tokio::test]
+async fn sqlite_reads_many_rows_each_with_its_own_values() {
+    let mut db = memory().await;
+    let rows: Vec<SqliteRow> = sea_orm::sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+         SELECT i, 'task ' || i AS title, CASE WHEN i % 3 = 0 THEN NULL ELSE printf('%0*d', i, 0) END AS note \
+         FROM n",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("500 rows");
+    assert_eq!(rows.len(), 500);
+    for (k, row) in rows.iter().enumerate() {
+        let i = k as i64 + 1;
+        assert_eq!(row.try_get::<i64, _>("i").expect("i"), i);
+        assert_eq!(row.try_get::<String, _>("title").expect("title"), format!("task {i}"));
+        let note: Option<String> = row.try_get("note").expect("note");
+        assert_eq!(note, (i % 3 != 0).then(|| "0".repeat(i as usize)), "row {i}");
+    }
+}
