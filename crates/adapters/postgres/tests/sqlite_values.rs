@@ -17,15 +17,58 @@ async fn memory() -> SqliteConnection {
 /// Texts that exercise every branch of SQLite's text-to-number conversions.
 fn numeric_texts() -> Vec<String> {
     let mut texts: Vec<String> = [
-        "", " ", "0", "-0", "+0", "12", "  -12abc", "+7", "0000123", "\t\n\x0b\x0c\r 42 ",
-        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-        "-9223372036854775809", "00009223372036854775807", "18446744073709551615",
-        "123456789012345678901234", "-123456789012345678901234", "1.5", "-1.5", "1e5", "1E+5",
-        "2.5e-3", "1e", "1e+", "1e-", "e5", ".5", "5.", ".", "-", "+", "-.5e1", "0x1A", "1_000",
-        "12.34.56", "3.14159265358979323846264338327950288", "1e400", "-1e400", "1e-400",
-        "4.9e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "0.30000000000000004",
-        "123456789012345678901234567890e-10", "9007199254740993", "1e99999", "abc", "١٢",
-        "12 34", "99999999999999999999.5", "0.000000000000000000000000000001",
+        "",
+        " ",
+        "0",
+        "-0",
+        "+0",
+        "12",
+        "  -12abc",
+        "+7",
+        "0000123",
+        "\t\n\x0b\x0c\r 42 ",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "00009223372036854775807",
+        "18446744073709551615",
+        "123456789012345678901234",
+        "-123456789012345678901234",
+        "1.5",
+        "-1.5",
+        "1e5",
+        "1E+5",
+        "2.5e-3",
+        "1e",
+        "1e+",
+        "1e-",
+        "e5",
+        ".5",
+        "5.",
+        ".",
+        "-",
+        "+",
+        "-.5e1",
+        "0x1A",
+        "1_000",
+        "12.34.56",
+        "3.14159265358979323846264338327950288",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "4.9e-324",
+        "2.2250738585072014e-308",
+        "1.7976931348623157e308",
+        "0.30000000000000004",
+        "123456789012345678901234567890e-10",
+        "9007199254740993",
+        "1e99999",
+        "abc",
+        "١٢",
+        "12 34",
+        "99999999999999999999.5",
+        "0.000000000000000000000000000001",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -86,7 +129,11 @@ async fn sqlite_converts_a_text_column_as_sqlite_does() {
         );
         let blob_int: i64 = row.try_get_unchecked("b").expect("a blob as an integer");
         let blob_real: f64 = row.try_get_unchecked("b").expect("a blob as a real");
-        assert_eq!(blob_int, row.try_get::<i64, _>("bi").expect("SQLite's"), "{text:?}");
+        assert_eq!(
+            blob_int,
+            row.try_get::<i64, _>("bi").expect("SQLite's"),
+            "{text:?}"
+        );
         assert_eq!(
             blob_real.to_bits(),
             row.try_get::<f64, _>("br").expect("SQLite's").to_bits(),
@@ -117,7 +164,10 @@ async fn sqlite_gives_an_integer_null_and_real_column_as_sqlite_does() {
         let bytes: Vec<u8> = row.try_get_unchecked("n").expect("an integer as a blob");
         assert_eq!(bytes, text.as_bytes());
         let real: f64 = row.try_get_unchecked("n").expect("an integer as a real");
-        assert_eq!(real.to_bits(), row.try_get::<f64, _>("r").expect("r").to_bits());
+        assert_eq!(
+            real.to_bits(),
+            row.try_get::<f64, _>("r").expect("r").to_bits()
+        );
         // A REAL is still SQLite's own value.
         let half: f64 = row.try_get("half").expect("a real");
         assert_eq!(half.to_bits(), (n as f64 * 0.5).to_bits(), "{n}");
@@ -129,7 +179,10 @@ async fn sqlite_gives_an_integer_null_and_real_column_as_sqlite_does() {
         assert!(raw.is_null());
         assert_eq!(row.try_get::<Option<String>, _>("z").expect("z"), None);
         assert_eq!(row.try_get_unchecked::<i64, _>("z").expect("z as 0"), 0);
-        assert_eq!(row.try_get_unchecked::<String, _>("z").expect("z as ''"), "");
+        assert_eq!(
+            row.try_get_unchecked::<String, _>("z").expect("z as ''"),
+            ""
+        );
     }
 }
 
@@ -148,7 +201,10 @@ async fn sqlite_values_outlive_their_row_and_keep_every_byte() {
     assert_eq!(row.try_get::<&str, _>("a").expect("a"), "first ☕");
     assert_eq!(row.try_get::<&str, _>("empty").expect("empty"), "");
     assert_eq!(row.try_get::<&str, _>("b").expect("b"), long);
-    assert_eq!(row.try_get::<&[u8], _>("blob").expect("blob"), [0, 0xff, 0x10]);
+    assert_eq!(
+        row.try_get::<&[u8], _>("blob").expect("blob"),
+        [0, 0xff, 0x10]
+    );
     assert_eq!(row.try_get::<Vec<u8>, _>("no_blob").expect("no blob"), b"");
     // A value taken out of the row owns its bytes: the row can go.
     let values: Vec<_> = (0..6)
@@ -163,8 +219,16 @@ async fn sqlite_values_outlive_their_row_and_keep_every_byte() {
     assert_eq!(values[0].try_decode::<String>().expect("a"), "first ☕");
     assert_eq!(values[1].try_decode::<String>().expect("empty"), "");
     assert_eq!(values[2].try_decode::<String>().expect("b"), long);
-    assert_eq!(values[3].try_decode::<Vec<u8>>().expect("blob"), [0, 0xff, 0x10]);
-    assert!(values[4].try_decode::<Vec<u8>>().expect("no blob").is_empty());
+    assert_eq!(
+        values[3].try_decode::<Vec<u8>>().expect("blob"),
+        [0, 0xff, 0x10]
+    );
+    assert!(
+        values[4]
+            .try_decode::<Vec<u8>>()
+            .expect("no blob")
+            .is_empty()
+    );
     assert_eq!(values[5].try_decode::<i64>().expect("n"), 3);
     let copy = values[2].clone();
     drop(values);
@@ -186,8 +250,15 @@ async fn sqlite_reads_many_rows_each_with_its_own_values() {
     for (k, row) in rows.iter().enumerate() {
         let i = k as i64 + 1;
         assert_eq!(row.try_get::<i64, _>("i").expect("i"), i);
-        assert_eq!(row.try_get::<String, _>("title").expect("title"), format!("task {i}"));
+        assert_eq!(
+            row.try_get::<String, _>("title").expect("title"),
+            format!("task {i}")
+        );
         let note: Option<String> = row.try_get("note").expect("note");
-        assert_eq!(note, (i % 3 != 0).then(|| "0".repeat(i as usize)), "row {i}");
+        assert_eq!(
+            note,
+            (i % 3 != 0).then(|| "0".repeat(i as usize)),
+            "row {i}"
+        );
     }
 }
