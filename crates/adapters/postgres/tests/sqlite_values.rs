@@ -5,6 +5,7 @@
 //! crate, not by SQLite. These tests hold each one equal to SQLite's own, which SQL's CAST
 //! makes with the same functions (`sqlite3VdbeIntValue`, `sqlite3VdbeRealValue`).
 
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc};
 use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sea_orm::sqlx::{Connection, Row, Value, ValueRef};
 
@@ -260,5 +261,123 @@ async fn sqlite_reads_many_rows_each_with_its_own_values() {
             (i % 3 != 0).then(|| "0".repeat(i as usize)),
             "row {i}"
         );
+    }
+}
+
+/// What upstream's sqlx-sqlite 0.9.0 made of a text decoded as a time (`decode_datetime_from_text`,
+/// copied as the oracle for the vendored fast path).
+fn upstream_time(text: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return Some(dt);
+    }
+    let formats = [
+        "%F %T%.f",
+        "%F %R",
+        "%F %RZ",
+        "%F %R%:z",
+        "%F %T%.fZ",
+        "%F %T%.f%:z",
+        "%FT%R",
+        "%FT%RZ",
+        "%FT%R%:z",
+        "%FT%T%.f",
+        "%FT%T%.fZ",
+        "%FT%T%.f%:z",
+    ];
+    for format in formats {
+        if let Ok(dt) = DateTime::parse_from_str(text, format) {
+            return Some(dt);
+        }
+        if let Ok(dt) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(Utc.fix().from_utc_datetime(&dt));
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn sqlite_reads_a_time_as_upstream_did() {
+    let mut db = memory().await;
+    let mut texts: Vec<String> = [
+        "2026-12-06T21:05:09.123456+00:00",
+        "2026-12-06T21:05:09+00:00",
+        "2026-12-06t21:05:09.5z",
+        "2026-12-06 21:05:09.5Z",
+        "2026-12-06T21:05:09Z",
+        "2026-12-06T21:05:09.123456789+05:30",
+        "2026-12-06T21:05:09.1234567891+05:30",
+        "2026-12-06T21:05:09.-05:00",
+        "2026-12-06T23:59:60.5+00:00",
+        "2016-12-31T23:59:60Z",
+        "2026-02-30T10:00:00Z",
+        "2026-13-01T10:00:00Z",
+        "2026-12-06T24:00:00Z",
+        "2026-12-06T21:05:09+24:00",
+        "2026-12-06T21:05:09-23:59",
+        "2026-12-06T21:05:09+0530",
+        "2026-12-06T21:05:09+05",
+        "2026-12-06T21:05:09",
+        "2026-12-06 21:05:09.25",
+        "2026-12-06 21:05",
+        "2026-12-06T21:05Z",
+        "2026-12-06T21:05:09+00:00 ",
+        "2026-12-06T21:05:09+00:00x",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999999-23:59",
+        "2026-12-06T21:05:09.123456+00:60",
+        "２026-12-06T21:05:09Z",
+        "",
+        "not a time",
+        "2026-12-06T21:05:09,5Z",
+        "+2026-12-06T21:05:09Z",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    // Times as sqlx writes them (`to_rfc3339_opts(AutoSi, false)`) and in chrono's other forms.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for n in 0..400 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let seconds = (seed % 8_000_000_000) as i64 - 2_000_000_000;
+        let nanos = match n % 4 {
+            0 => 0,
+            1 => (seed % 1000) as u32 * 1_000_000,
+            2 => (seed % 1_000_000) as u32 * 1000,
+            _ => (seed % 1_000_000_000) as u32,
+        };
+        let at = DateTime::from_timestamp(seconds, nanos).expect("a time");
+        let offset = FixedOffset::east_opt((seed % 86_399) as i32 - 43_199).expect("an offset");
+        let format = [
+            SecondsFormat::AutoSi,
+            SecondsFormat::Secs,
+            SecondsFormat::Millis,
+            SecondsFormat::Nanos,
+        ][n % 4];
+        texts.push(at.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+        texts.push(
+            at.with_timezone(&offset)
+                .to_rfc3339_opts(format, n % 3 == 0),
+        );
+    }
+    for text in &texts {
+        let row: SqliteRow = sea_orm::sqlx::query("SELECT ?1 AS t")
+            .bind(text)
+            .fetch_one(&mut db)
+            .await
+            .expect("the row");
+        let read = row.try_get::<DateTime<FixedOffset>, _>("t").ok();
+        let expected = upstream_time(text);
+        assert_eq!(read, expected, "{text:?}");
+        if let Some(dt) = read {
+            assert_eq!(
+                expected.map(|dt| dt.offset().local_minus_utc()),
+                Some(dt.offset().local_minus_utc()),
+                "{text:?}: the offset"
+            );
+            let utc: DateTime<Utc> = row.try_get("t").expect("as UTC");
+            assert_eq!(utc, dt, "{text:?} in UTC");
+        }
     }
 }
