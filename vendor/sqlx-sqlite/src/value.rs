@@ -76,8 +76,9 @@ impl SqliteValue {
     /// Column `index` of the row `statement` stands on (todo-chatbot's vendored copy, see
     /// vendor/README.md): NULL, an integer, a text or a blob is read out of SQLite here, a
     /// REAL duplicated as before. Upstream duplicated every column with `sqlite3_value_dup`
-    /// (two `sqlite3_malloc`s for a text, each taking SQLite's memory-statistics mutex), to be
-    /// freed by the thread that decoded the row: a quarter of a 400-task listing's
+    /// (two `sqlite3_malloc`s for a text, each through SQLite's initialization check, its
+    /// memory barrier and a size header), to be freed by the thread that decoded the row: with
+    /// the `sqlite3_column_*` calls, a quarter of a 400-task listing's
     /// instructions on SQLite. A text's or blob's bytes stay in SQLite's row until
     /// [`Self::settle_in`] copies them into the row's one buffer; `*bytes` counts them.
     ///
@@ -90,8 +91,8 @@ impl SqliteValue {
         column_type: SqliteTypeInfo,
         bytes: &mut usize,
     ) -> Self {
-        // One call into the statement (each takes the connection's mutex), then the value's
-        // own accessors. SQLite calls the value unprotected: only this connection's worker
+        // One call into the statement (each goes through its checks and error bookkeeping),
+        // then the value's own accessors. SQLite calls the value unprotected: only this connection's worker
         // thread uses it, before the next step.
         let raw = statement.column_value(index);
         let repr = match unsafe { sqlite3_value_type(raw) } {
