@@ -99,10 +99,11 @@ impl SqliteValue {
             SQLITE_NULL => Repr::Null,
             SQLITE_INTEGER => Repr::Integer(unsafe { sqlite3_value_int64(raw) }, OnceCell::new()),
             code @ (SQLITE_TEXT | SQLITE_BLOB) => {
-                // A text's bytes as they are (UTF-8, the encoding sqlx opens databases in),
-                // as `sqlite3_value_dup` copied them: the pointer first, then the length.
-                let ptr = unsafe { sqlite3_value_blob(raw) }.cast::<u8>();
+                // The length first, then the pointer, as upstream's `get_blob` read its copy:
+                // `sqlite3_value_bytes` turns a text of a UTF-16 database into UTF-8 (and
+                // does nothing to one in UTF-8), so that `sqlite3_value_blob` gives UTF-8.
                 let len = usize::try_from(unsafe { sqlite3_value_bytes(raw) }).unwrap_or(0);
+                let ptr = unsafe { sqlite3_value_blob(raw) }.cast::<u8>();
                 let data = Data::Row { start: *bytes, len, ptr };
                 *bytes += len;
                 if code == SQLITE_TEXT {

@@ -381,3 +381,38 @@ async fn sqlite_reads_a_time_as_upstream_did() {
         }
     }
 }
+
+#[tokio::test]
+async fn sqlite_reads_the_texts_of_a_utf16_database_as_utf8() {
+    let mut db = memory().await;
+    sea_orm::sqlx::query("PRAGMA encoding = 'UTF-16le'")
+        .execute(&mut db)
+        .await
+        .expect("UTF-16 before the first table");
+    sea_orm::sqlx::query("CREATE TABLE t (s TEXT)")
+        .execute(&mut db)
+        .await
+        .expect("a table");
+    let encoding: String = sea_orm::sqlx::query_scalar("PRAGMA encoding")
+        .fetch_one(&mut db)
+        .await
+        .expect("the encoding");
+    assert_eq!(encoding, "UTF-16le");
+    let texts = ["héllo ☕", "", "plain", "𝄞 clef"];
+    for text in texts {
+        sea_orm::sqlx::query("INSERT INTO t (s) VALUES (?1)")
+            .bind(text)
+            .execute(&mut db)
+            .await
+            .expect("a row");
+    }
+    let rows: Vec<SqliteRow> = sea_orm::sqlx::query("SELECT s, 'literal ☕' AS l FROM t")
+        .fetch_all(&mut db)
+        .await
+        .expect("the rows");
+    let read: Vec<String> = rows.iter().map(|r| r.try_get("s").expect("s")).collect();
+    assert_eq!(read, texts);
+    for row in &rows {
+        assert_eq!(row.try_get::<&str, _>("l").expect("l"), "literal ☕");
+    }
+}
