@@ -80,7 +80,8 @@ impl SqliteValue {
     /// memory barrier and a size header), to be freed by the thread that decoded the row: with
     /// the `sqlite3_column_*` calls, a quarter of a 400-task listing's
     /// instructions on SQLite. A text's or blob's bytes stay in SQLite's row until
-    /// [`Self::settle_in`] copies them into the row's one buffer; `*bytes` counts them.
+    /// [`Self::copy_into`] copies them into the row's one buffer and [`Self::settle_in`]
+    /// points the value there; `*bytes` counts them.
     ///
     /// # Safety
     /// `statement` must stand on a row and stay on it until [`Self::settle_in`] has been
@@ -92,8 +93,8 @@ impl SqliteValue {
         bytes: &mut usize,
     ) -> Self {
         // One call into the statement (each goes through its checks and error bookkeeping),
-        // then the value's own accessors. SQLite calls the value unprotected: only this connection's worker
-        // thread uses it, before the next step.
+        // then the value's own accessors. SQLite calls such a value unprotected: only this
+        // connection's worker thread uses it, and before the next step.
         let raw = statement.column_value(index);
         let repr = match unsafe { sqlite3_value_type(raw) } {
             SQLITE_NULL => Repr::Null,

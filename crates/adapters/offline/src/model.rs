@@ -603,7 +603,7 @@ mod tests {
 
     #[test]
     fn ascii_text_is_counted_as_character_by_character() {
-        // Lengths around the counting steps (128 bytes), of letters, digits, spaces and
+        // Lengths around the counting steps (32 bytes), of letters, digits, spaces and
         // punctuation in a pseudo-random order.
         let alphabet = b"ab Z9 ,.\t\n_-{}\"q ";
         let mut seed: u64 = 0x853c_49e6_748f_ea9b;
