@@ -15,6 +15,14 @@ async fn memory() -> SqliteConnection {
         .expect("an in-memory SQLite database")
 }
 
+/// A deterministic pseudo-random sequence (xorshift64): the next value of `seed`.
+fn xorshift(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
 /// Texts that exercise every branch of SQLite's text-to-number conversions.
 fn numeric_texts() -> Vec<String> {
     let mut texts: Vec<String> = [
@@ -77,12 +85,7 @@ fn numeric_texts() -> Vec<String> {
     // Deterministic pseudo-random decimals: mantissas of 1 to 25 digits, with or without a
     // point, exponents across the double range.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = move || xorshift(&mut seed);
     for _ in 0..1500 {
         let digits = 1 + (next() % 25) as usize;
         let mut text = String::new();
@@ -337,9 +340,7 @@ async fn sqlite_reads_a_time_as_upstream_did() {
     // Times as sqlx writes them (`to_rfc3339_opts(AutoSi, false)`) and in chrono's other forms.
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     for n in 0..400 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        xorshift(&mut seed);
         let seconds = (seed % 8_000_000_000) as i64 - 2_000_000_000;
         let nanos = match n % 4 {
             0 => 0,
