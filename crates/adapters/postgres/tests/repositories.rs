@@ -1195,6 +1195,141 @@ async fn sqlite_released_connections_go_back_at_once() {
     conn.close().await.expect("close");
 }
 
+/// Our copy of sqlx (vendor/sqlx-sqlite) answers a BEGIN, COMMIT or ROLLBACK without waiting
+/// for the caller's acknowledgement, and looks at it when the next command comes (or the
+/// release's ping, for a connection whose answer is unacknowledged). Whether a caller drops its
+/// `begin` (as sea-orm calls it: no `Transaction` to roll back on drop) or `commit` before the
+/// worker answered or after, nothing is left behind: a cancelled BEGIN the worker answered holds
+/// no lock once its connection is idle again, one it had not reached yet holds none once the
+/// next caller has been served (it runs first), neither leaves a transaction open; a cancelled
+/// COMMIT has committed, and the ROLLBACK its dropped transaction sends is the only one ignored
+/// (the next transaction dropped is still rolled back). Varying head starts let the worker
+/// answer before the drop in some rounds and after it in others; both must have happened.
+#[tokio::test]
+async fn sqlite_transaction_boundaries_survive_cancelled_callers() {
+    use sea_orm::sqlx::{Connection, Executor, SqlSafeStr};
+    use sqlx_core::transaction::TransactionManager;
+    type Manager = <sea_orm::sqlx::Sqlite as sea_orm::sqlx::Database>::TransactionManager;
+
+    let file = SqliteTestDatabase::new();
+    let conn = one_connection(&file.url).await;
+    let pool = conn.get_sqlite_connection_pool();
+    pool.execute("CREATE TABLE t (n INTEGER NOT NULL)")
+        .await
+        .expect("table");
+    // Another connection that never waits for a lock: it fails at once if one is still held.
+    let other_pool = &sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            file.url
+                .parse::<sea_orm::sqlx::sqlite::SqliteConnectOptions>()
+                .expect("options")
+                .busy_timeout(Duration::ZERO),
+        )
+        .await
+        .expect("connect");
+    let count = || async {
+        let row: (i64,) = sea_orm::sqlx::query_as("SELECT count(*) FROM t")
+            .fetch_one(other_pool)
+            .await
+            .expect("count");
+        row.0
+    };
+    let head_start = |round: u32| Duration::from_micros(u64::from(round % 6) * 400);
+
+    let (mut answered_first, mut dropped_first) = (0, 0);
+    for round in 0..120_u32 {
+        // A BEGIN IMMEDIATE dropped after it was sent, as sea-orm begins (the transaction
+        // manager itself, with no `Transaction` whose drop would roll it back).
+        let mut connection = pool.acquire().await.expect("acquire");
+        let cancelled = {
+            let mut begin = Box::pin(Manager::begin(
+                &mut connection,
+                Some("BEGIN IMMEDIATE".into_sql_str()),
+            ));
+            let first = futures::poll!(begin.as_mut());
+            if first.is_pending() {
+                std::thread::sleep(head_start(round));
+                drop(begin);
+            } else {
+                // The worker was quicker than the poll: this round is an ordinary one.
+                drop(begin);
+                assert!(matches!(first, std::task::Poll::Ready(Ok(()))), "{first:?}");
+                Manager::rollback(&mut connection).await.expect("rollback");
+            }
+            first.is_pending()
+        };
+        drop(connection);
+        // Back at once only if nothing was left to settle (the worker had not answered yet);
+        // else back after the ping that settles it.
+        let answered = cancelled && pool.num_idle() == 0;
+        if answered {
+            answered_first += 1;
+        } else if cancelled {
+            dropped_first += 1;
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pool.num_idle() == 0 {
+            assert!(Instant::now() < deadline, "never came back");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        if !answered {
+            // The worker may not have reached the BEGIN yet: it runs (and is rolled back,
+            // nobody being there for its answer) before the next caller's first command.
+            pool.execute("SELECT 1").await.expect("the next caller");
+        }
+        other_pool
+            .execute(sea_orm::sqlx::query("INSERT INTO t (n) VALUES (?)").bind(-1))
+            .await
+            .expect("no lock is held by the cancelled BEGIN once its connection is idle");
+        let mut connection = pool.acquire().await.expect("acquire again");
+        connection
+            .execute("VACUUM")
+            .await
+            .expect("no transaction is left open by the cancelled BEGIN");
+
+        // A COMMIT dropped after it was sent: it still commits.
+        let before = count().await;
+        let mut txn = connection.begin().await.expect("begin");
+        txn.execute(sea_orm::sqlx::query("INSERT INTO t (n) VALUES (?)").bind(round))
+            .await
+            .expect("insert");
+        {
+            let mut commit = Box::pin(txn.commit());
+            let first = futures::poll!(commit.as_mut());
+            std::thread::sleep(head_start(round + 3));
+            drop(first);
+            drop(commit);
+        }
+        // The next transaction dropped is still rolled back, not mistaken for the ROLLBACK
+        // of the dropped commit's transaction.
+        let mut txn = connection
+            .begin()
+            .await
+            .expect("begin after a cancelled commit");
+        txn.execute(sea_orm::sqlx::query("INSERT INTO t (n) VALUES (?)").bind(-2))
+            .await
+            .expect("insert");
+        drop(txn);
+        connection
+            .execute("VACUUM")
+            .await
+            .expect("no transaction is left open after the dropped ones");
+        assert_eq!(
+            count().await,
+            before + 1,
+            "round {round}: the cancelled COMMIT committed and the dropped transaction did not"
+        );
+        drop(connection);
+    }
+    assert!(
+        answered_first > 0 && dropped_first > 0,
+        "both orders happened: answered first {answered_first}, dropped first {dropped_first}"
+    );
+    other_pool.close().await;
+    conn.close().await.expect("close");
+}
+
 #[tokio::test]
 async fn postgres_released_connections_go_back_at_once() {
     with_pg(|pg| async move {

@@ -245,12 +245,13 @@ impl Connection for SqliteConnection {
     }
 
     // todo-chatbot's vendored copy (see vendor/README.md): the pool takes a connection back
-    // without a round trip to its worker thread while that thread still takes commands. The
+    // without a round trip to its worker thread while that thread still takes commands (and
+    // has no answer to a BEGIN, COMMIT or ROLLBACK its caller may have dropped unread). The
     // worker runs commands in the order they were sent, so whatever a caller left behind (a
     // ROLLBACK queued by a dropped transaction, the rest of a cancelled query) runs before the
     // next caller's first command; waiting for a ping only made the release wait for it.
     fn is_ready_for_release(&self) -> bool {
-        self.worker.is_alive()
+        self.worker.is_settled()
     }
 
     fn begin(

@@ -1,5 +1,5 @@
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -37,6 +37,9 @@ pub(crate) struct ConnectionWorker {
 pub(crate) struct WorkerSharedState {
     transaction_depth: AtomicUsize,
     cached_statements_size: AtomicUsize,
+    /// todo-chatbot's vendored copy (see vendor/README.md): a BEGIN, COMMIT or ROLLBACK was
+    /// answered and its caller has not acknowledged it yet (see [`Deferred`]).
+    unacknowledged: AtomicBool,
     pub(crate) conn: Mutex<ConnectionState>,
 }
 
@@ -121,6 +124,7 @@ impl ConnectionWorker {
                 let shared = Arc::new(WorkerSharedState {
                     transaction_depth: AtomicUsize::new(0),
                     cached_statements_size: AtomicUsize::new(0),
+                    unacknowledged: AtomicBool::new(false),
                     // note: must be fair because in `Command::UnlockDb` we unlock the mutex
                     // and then immediately try to relock it; an unfair mutex would immediately
                     // grant us the lock even if another task is waiting.
@@ -142,8 +146,17 @@ impl ConnectionWorker {
                 // ROLLBACK sent when the `Transaction` drops. We need to ignore it otherwise we
                 // would rollback an already completed transaction.
                 let mut ignore_next_start_rollback = false;
+                // todo-chatbot's vendored copy (see vendor/README.md): the answer of the last
+                // BEGIN, COMMIT or ROLLBACK whose acknowledgement is looked at when the next
+                // command comes, instead of waiting for it before taking that command.
+                let mut deferred: Option<Deferred> = None;
 
                 for (cmd, span) in command_rx {
+                    if let Some(answered) = deferred.take() {
+                        if !answered.settle(&mut conn, &shared, &mut ignore_next_start_rollback) {
+                            break;
+                        }
+                    }
                     let _guard = span.enter();
                     match cmd {
                         Command::Prepare { query, tx } => {
@@ -239,25 +252,17 @@ impl ConnectionWorker {
 
                                         Ok(res)
                                     });
-                            let res_ok = res.is_ok();
-
-                            if tx.blocking_send(res).is_err() && res_ok {
-                                // The BEGIN was processed but not acknowledged. This means no
-                                // `Transaction` was created and so there is no way to commit /
-                                // rollback this transaction. We need to roll it back
-                                // immediately otherwise it would remain started forever.
-                                if let Err(error) = conn
-                                    .handle
-                                    .exec(rollback_ansi_transaction_sql(depth + 1).as_str())
-                                    .map(|_| {
-                                        shared.transaction_depth.fetch_sub(1, Ordering::Release);
-                                    })
-                                {
-                                    // The rollback failed. To prevent leaving the connection
-                                    // in an inconsistent state we shutdown this worker which
-                                    // causes any subsequent operation on the connection to fail.
-                                    tracing::error!(%error, "failed to rollback cancelled transaction");
-                                    break;
+                            let undo = if res.is_ok() {
+                                Undo::RollBackBegin { depth }
+                            } else {
+                                Undo::Nothing
+                            };
+                            match Deferred::send(tx, res, undo, &shared) {
+                                Ok(answered) => deferred = Some(answered),
+                                Err(undo) => {
+                                    if !undo.run(&mut conn, &shared, &mut ignore_next_start_rollback) {
+                                        break;
+                                    }
                                 }
                             }
                         }
@@ -273,13 +278,19 @@ impl ConnectionWorker {
                             } else {
                                 Ok(())
                             };
-                            let res_ok = res.is_ok();
-
-                            if tx.blocking_send(res).is_err() && res_ok {
-                                // The COMMIT was processed but not acknowledged. This means that
-                                // the `Transaction` doesn't know it was committed and will try to
-                                // rollback on drop. We need to ignore that rollback.
-                                ignore_next_start_rollback = true;
+                            // The COMMIT was processed but not acknowledged. This means that
+                            // the `Transaction` doesn't know it was committed and will try to
+                            // rollback on drop. We need to ignore that rollback.
+                            let undo = if res.is_ok() {
+                                Undo::IgnoreNextRollback
+                            } else {
+                                Undo::Nothing
+                            };
+                            match Deferred::send(tx, res, undo, &shared) {
+                                Ok(answered) => deferred = Some(answered),
+                                Err(undo) => {
+                                    undo.run(&mut conn, &shared, &mut ignore_next_start_rollback);
+                                }
                             }
                         }
                         Command::Rollback { tx } => {
@@ -300,15 +311,21 @@ impl ConnectionWorker {
                                 Ok(())
                             };
 
-                            let res_ok = res.is_ok();
-
                             if let Some(tx) = tx {
-                                if tx.blocking_send(res).is_err() && res_ok {
-                                    // The ROLLBACK was processed but not acknowledged. This means
-                                    // that the `Transaction` doesn't know it was rolled back and
-                                    // will try to rollback again on drop. We need to ignore that
-                                    // rollback.
-                                    ignore_next_start_rollback = true;
+                                // The ROLLBACK was processed but not acknowledged. This means
+                                // that the `Transaction` doesn't know it was rolled back and
+                                // will try to rollback again on drop. We need to ignore that
+                                // rollback.
+                                let undo = if res.is_ok() {
+                                    Undo::IgnoreNextRollback
+                                } else {
+                                    Undo::Nothing
+                                };
+                                match Deferred::send(tx, res, undo, &shared) {
+                                    Ok(answered) => deferred = Some(answered),
+                                    Err(undo) => {
+                                        undo.run(&mut conn, &shared, &mut ignore_next_start_rollback);
+                                    }
                                 }
                             }
                         }
@@ -419,6 +436,13 @@ impl ConnectionWorker {
         !self.command_tx.is_disconnected()
     }
 
+    /// Whether the worker thread still takes commands and has no answer to a BEGIN, COMMIT or
+    /// ROLLBACK whose caller may have gone without it (todo-chatbot's vendored copy: see
+    /// vendor/README.md). Such a connection goes back through a ping, which settles it.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.is_alive() && !self.shared.unacknowledged.load(Ordering::Acquire)
+    }
+
     #[cfg(feature = "deserialize")]
     pub(crate) async fn deserialize(
         &mut self,
@@ -469,7 +493,11 @@ impl ConnectionWorker {
             .await
             .map_err(|_| Error::WorkerCrashed)?;
 
-        rx.recv().await.map_err(|_| Error::WorkerCrashed)
+        let answer = rx.recv().await.map_err(|_| Error::WorkerCrashed)?;
+        // todo-chatbot's vendored copy (see vendor/README.md): acknowledged, so nothing is
+        // left for the worker to settle (it looks at the acknowledgement at its next command).
+        self.shared.unacknowledged.store(false, Ordering::Release);
+        Ok(answer)
     }
 
     pub(crate) async fn clear_cache(&mut self) -> Result<(), Error> {
@@ -540,6 +568,107 @@ fn update_cached_statements_size(conn: &ConnectionState, size: &AtomicUsize) {
     size.store(conn.statements.len(), Ordering::Release);
 }
 
+// todo-chatbot's vendored copy (see vendor/README.md): upstream's worker waits for the caller to
+// acknowledge each answer to a BEGIN, COMMIT or ROLLBACK before it takes the next command, so
+// that it can undo what a cancelled caller never learnt of. That wait parks the worker thread
+// and costs one more wake-up (the acknowledgement) per transaction boundary. Here the worker
+// keeps the acknowledgement's channel and looks at it when its next command comes, before
+// running it: every command of a connection comes from its one owner, who acknowledges (or
+// drops the answer) before sending anything else, so by then the acknowledgement has come and
+// the undo runs exactly where upstream's would have been observed. A connection whose answer
+// is still unacknowledged is not released without a ping (`is_settled`), so a cancelled BEGIN
+// never sits in the pool holding its transaction.
+
+/// What to do when an answered BEGIN, COMMIT or ROLLBACK turns out never to have been read.
+enum Undo {
+    Nothing,
+    /// The BEGIN at this depth (before it) ran: no `Transaction` knows of it.
+    RollBackBegin { depth: usize },
+    /// The `Transaction` does not know it ended and will send a ROLLBACK on drop.
+    IgnoreNextRollback,
+}
+
+impl Undo {
+    /// Returns `false` when the worker must stop (the rollback of a cancelled BEGIN failed).
+    fn run(
+        self,
+        conn: &mut ConnectionState,
+        shared: &WorkerSharedState,
+        ignore_next_start_rollback: &mut bool,
+    ) -> bool {
+        match self {
+            Undo::Nothing => true,
+            Undo::IgnoreNextRollback => {
+                *ignore_next_start_rollback = true;
+                true
+            }
+            Undo::RollBackBegin { depth } => {
+                // The BEGIN was processed but not acknowledged. This means no
+                // `Transaction` was created and so there is no way to commit /
+                // rollback this transaction. We need to roll it back
+                // immediately otherwise it would remain started forever.
+                if let Err(error) = conn
+                    .handle
+                    .exec(rollback_ansi_transaction_sql(depth + 1).as_str())
+                    .map(|_| {
+                        shared.transaction_depth.fetch_sub(1, Ordering::Release);
+                    })
+                {
+                    // The rollback failed. To prevent leaving the connection
+                    // in an inconsistent state we shutdown this worker which
+                    // causes any subsequent operation on the connection to fail.
+                    tracing::error!(%error, "failed to rollback cancelled transaction");
+                    return false;
+                }
+                true
+            }
+        }
+    }
+}
+
+/// An answer sent whose acknowledgement is looked at later.
+struct Deferred {
+    ack: oneshot::Receiver<()>,
+    undo: Undo,
+}
+
+impl Deferred {
+    /// Sends `value`; `Err(undo)` when the caller is already gone (undo at once).
+    fn send<T>(
+        tx: rendezvous_oneshot::Sender<T>,
+        value: T,
+        undo: Undo,
+        shared: &WorkerSharedState,
+    ) -> Result<Self, Undo> {
+        shared.unacknowledged.store(true, Ordering::Release);
+        match tx.send_deferred(value) {
+            Ok(ack) => Ok(Self { ack, undo }),
+            Err(_) => {
+                shared.unacknowledged.store(false, Ordering::Release);
+                Err(undo)
+            }
+        }
+    }
+
+    /// Runs the undo if the answer was never read; waits for the acknowledgement in the case
+    /// that cannot happen (a command from someone else while the owner has not yet read it),
+    /// as upstream would have. Returns `false` when the worker must stop.
+    fn settle(
+        mut self,
+        conn: &mut ConnectionState,
+        shared: &WorkerSharedState,
+        ignore_next_start_rollback: &mut bool,
+    ) -> bool {
+        let received = match self.ack.try_recv() {
+            Ok(Some(())) => true,
+            Ok(None) => futures_executor::block_on(self.ack).is_ok(),
+            Err(_) => false,
+        };
+        shared.unacknowledged.store(false, Ordering::Release);
+        received || self.undo.run(conn, shared, ignore_next_start_rollback)
+    }
+}
+
 // A oneshot channel where send completes only after the receiver receives the value.
 mod rendezvous_oneshot {
     use super::oneshot::{self, Canceled};
@@ -562,6 +691,15 @@ mod rendezvous_oneshot {
 
         pub fn blocking_send(self, value: T) -> Result<(), Canceled> {
             futures_executor::block_on(self.send(value))
+        }
+
+        /// Sends without waiting for the acknowledgement: the receiver of the returned
+        /// channel learns later whether the value was received (`Ok`) or dropped unread
+        /// (`Canceled`). (todo-chatbot's vendored copy: see vendor/README.md.)
+        pub fn send_deferred(self, value: T) -> Result<oneshot::Receiver<()>, Canceled> {
+            let (ack_tx, ack_rx) = oneshot::channel();
+            self.inner.send((value, ack_tx)).map_err(|_| Canceled)?;
+            Ok(ack_rx)
         }
     }
 
