@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One load run for profiling, not part of `make bench`: the release binary on a fresh database
 # under the same wrk script as bench/run.sh (32 connections, 20 users, 3 s warm-up), then the
-# CPU each request cost the server and PostgreSQL (from /proc, in ms of CPU per request), the
-# CPU and context switches per request of the server's threads by name (bench/threads.py), the
-# server's peak RSS and where its memory is, and the server's own /metrics/summary.
+# CPU each request cost the server, PostgreSQL and the machine (from /proc, in ms of CPU per
+# request) and the run's steal and I/O wait, the CPU and context switches per request of the
+# server's threads by name (bench/threads.py), its peak RSS, and its /metrics/summary.
 #
 #   bench/profile.sh <sqlite|postgres> <on|off> <new|reuse|tasks> <seconds> [perf record args]
 #
@@ -25,6 +25,9 @@ trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$WORK"' EXIT
 [ -x "$BIN" ] || { echo "profile: build $BIN first (cargo build --release)"; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The whole machine's busy, stolen and I/O-wait ticks so far (as bench/run.sh reads them):
+# steal is time the hypervisor gave to other guests, what makes two runs minutes apart differ.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9, $6}' /proc/stat; }
 # CPU ticks (user + system) of every process whose name starts with $1.
 ticks_of() {
   for p in /proc/[0-9]*; do
@@ -71,6 +74,7 @@ load() { BENCH_DIR=$WORK BENCH_SCENARIO=$SCENARIO wrk -t2 -c32 -d"${1}s" --timeo
 load 3 >/dev/null
 
 server0=$(awk '{print $14 + $15}' "/proc/$PID/stat"); pg0=$(ticks_of postgres)
+read -r busy0 steal0 iowait0 < <(machine_ticks)
 python3 bench/threads.py snap "$PID" >"$WORK/threads0"
 if [ $# -gt 0 ]; then
   perf record -o bench/perf.data -p "$PID" "$@" -- sleep "$SECS" >/dev/null 2>&1 &
@@ -78,15 +82,19 @@ if [ $# -gt 0 ]; then
 fi
 load "$SECS" | grep '^RESULT' | tee "$WORK/result"
 server1=$(awk '{print $14 + $15}' "/proc/$PID/stat"); pg1=$(ticks_of postgres)
+read -r busy1 steal1 iowait1 < <(machine_ticks)
 python3 bench/threads.py snap "$PID" >"$WORK/threads1"
 [ $# -gt 0 ] && wait "$PERF"
 requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' "$WORK/result")
 hz=$(getconf CLK_TCK)
-python3 - "$requests" "$hz" "$((server1 - server0))" "$((pg1 - pg0))" <<'PY'
+python3 - "$requests" "$hz" "$((server1 - server0))" "$((pg1 - pg0))" "$((busy1 - busy0))" \
+  "$((steal1 - steal0))" "$((iowait1 - iowait0))" "$SECS" "$(nproc)" <<'PY'
 import sys
-requests, hz, server, pg = (int(a) for a in sys.argv[1:])
+requests, hz, server, pg, busy, steal, iowait, secs, cpus = (int(a) for a in sys.argv[1:])
 per = lambda ticks: round(ticks * 1000 / hz / max(requests, 1), 3)
-print(f"cpu ms/request: server {per(server)}, postgres {per(pg)}")
+share = lambda ticks: round(100 * ticks / max(secs * hz * cpus, 1), 1)
+print(f"cpu ms/request: server {per(server)}, postgres {per(pg)}, machine {per(busy)}")
+print(f"machine: steal {share(steal)}%, I/O wait {share(iowait)}% of the run's CPU time")
 PY
 python3 bench/threads.py diff "$WORK/threads0" "$WORK/threads1" "$requests"
 grep VmHWM "/proc/$PID/status"
