@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use todo_conversation::{ConversationRepository, ConversationRepositoryError as E};
 use todo_domain::{Conversation, ConversationId, Message, MessageContent, Role, Timestamp, UserId};
@@ -100,19 +100,22 @@ INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created
 SELECT $1, "started"."id", $3, $4, $2 FROM started
 RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
 
+/// SQLite has no INSERT inside WITH: two statements in one string, run as one write (see
+/// [`Writer::rows`]); the message takes the conversation's id from `last_insert_rowid()`,
+/// which on the writer connection is the conversation just inserted. The
+/// `message_touches_conversation` trigger sets the conversation's `updated_at` to what it
+/// already is.
+const START_CONVERSATION_SQLITE: &str = r#"INSERT INTO "conversation" ("user_id", "created_at", "updated_at") VALUES (?1, ?2, ?2);
+INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
+VALUES (?1, last_insert_rowid(), ?3, ?4, ?2)
+RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+
 impl SeaConversationRepository {
     /// Runs a write whose RETURNING rows are message rows, reading them all (see "Writes run
     /// to completion" in the crate docs).
     async fn write_message_rows(&self, statement: Statement) -> Result<Vec<message::Model>, E> {
         self.writer
-            .run(move |db| {
-                Box::pin(async move {
-                    message::Entity::find()
-                        .from_raw_sql(statement)
-                        .all(&db)
-                        .await
-                })
-            })
+            .models(statement)
             .await
             .map_err(conversation_error)
     }
@@ -181,15 +184,10 @@ impl ConversationRepository for SeaConversationRepository {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
+        let mut insert = conversation::Entity::insert(row).into_query();
+        insert.returning_all();
         self.writer
-            .run(move |db| {
-                Box::pin(async move {
-                    conversation::Entity::insert(row)
-                        .exec_with_returning_many(&db)
-                        .await
-                })
-            })
+            .models::<conversation::Model>(self.writer.backend().build(&insert))
             .await
             .map_err(conversation_error)?
             .pop()
@@ -197,62 +195,37 @@ impl ConversationRepository for SeaConversationRepository {
             .try_into()
     }
 
-    /// PostgreSQL: one statement (`START_CONVERSATION_PG`). SQLite: two statements in one
-    /// queued write, so the writer runs them back to back in the same batch (there is no
-    /// INSERT inside WITH); should the second fail, the conversation stays, empty, as it did
-    /// when the two were separate calls (`:memory:` runs them directly, one after the other).
-    /// Both rows carry the same time, which is the conversation's `created_at` and
-    /// `updated_at`.
+    /// One write: on PostgreSQL one statement (`START_CONVERSATION_PG`), on SQLite two
+    /// statements in one string (`START_CONVERSATION_SQLITE`) that run back to back in the
+    /// same batch (there is no INSERT inside WITH); should the second fail, the conversation
+    /// stays, empty, as it did when the two were separate calls. Both rows carry the same
+    /// time, which is the conversation's `created_at` and `updated_at`.
     async fn insert_conversation_with_message(
         &self,
         user: &UserId,
         content: &MessageContent,
     ) -> Result<(Conversation, Message), E> {
         let at = now();
-        let owner = user.as_str().to_owned();
-        let text = content.as_str().to_owned();
-        let role = Role::User.as_str();
-        let row = match self.writer.backend() {
-            DbBackend::Postgres => {
-                let statement = Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    START_CONVERSATION_PG,
-                    [owner.into(), at.into(), role.into(), text.into()],
-                );
-                self.write_message_rows(statement).await?
-            }
-            _ => self
-                .writer
-                .run(move |db| {
-                    Box::pin(async move {
-                        let started = conversation::Entity::insert(conversation::ActiveModel {
-                            id: NotSet,
-                            user_id: Set(owner.clone()),
-                            created_at: Set(at),
-                            updated_at: Set(at),
-                        })
-                        .exec_with_returning_many(&db)
-                        .await?;
-                        let Some(started) = started.first() else {
-                            return Ok(Vec::new());
-                        };
-                        message::Entity::insert(message::ActiveModel {
-                            id: NotSet,
-                            user_id: Set(owner),
-                            conversation_id: Set(started.id),
-                            role: Set(role.to_owned()),
-                            content: Set(text),
-                            created_at: Set(at),
-                        })
-                        .exec_with_returning_many(&db)
-                        .await
-                    })
-                })
-                .await
-                .map_err(conversation_error)?,
-        }
-        .pop()
-        .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?;
+        let backend = self.writer.backend();
+        let sql = match backend {
+            DbBackend::Postgres => START_CONVERSATION_PG,
+            _ => START_CONVERSATION_SQLITE,
+        };
+        let statement = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                user.as_str().into(),
+                at.into(),
+                Role::User.as_str().into(),
+                content.as_str().into(),
+            ],
+        );
+        let row = self
+            .write_message_rows(statement)
+            .await?
+            .pop()
+            .ok_or_else(|| E::Unexpected("the insert returned no row".into()))?;
         let message = Message::try_from(row)?;
         let conversation = Conversation {
             id: message.conversation_id,

@@ -28,8 +28,9 @@
 //!
 //! ## Writes run to completion
 //!
-//! Every write reads its `RETURNING` rows to the end (`all`, `exec_with_returning_many`),
-//! never stops at the first (`one`, `ActiveModel::insert`). SQLite runs its WAL hook, the
+//! Every write reads its `RETURNING` rows to the end (the writer's `rows` on both backends:
+//! `query_all` on PostgreSQL, the vendored `run_batch` on SQLite), never stops at the first
+//! (`one`, `ActiveModel::insert`). SQLite runs its WAL hook, the
 //! automatic checkpoint, only when a statement steps to its end; a write whose statement is
 //! reset after its first row commits all the same but never checkpoints, and under load the
 //! `-wal` file then grows without bound (430 MB in 8 s of the `new` load scenario, with every

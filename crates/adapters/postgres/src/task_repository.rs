@@ -3,14 +3,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement,
 };
 use todo_domain::{
     NewTask, Task, TaskDescription, TaskId, TaskPatch, TaskRepository, TaskRepositoryError,
     TaskStatusFilter, TaskTitle, UserId,
 };
 
-use crate::entity::task::{ActiveModel, Column, Entity};
+use crate::entity::task::{ActiveModel, Column, Entity, Model};
 use crate::error::task_error;
 use crate::writer::Writer;
 use crate::{database, now};
@@ -34,9 +34,15 @@ impl SeaTaskRepository {
     pub(crate) fn new(reader: DatabaseConnection, writer: Writer) -> Self {
         Self { reader, writer }
     }
+
+    /// Runs a write whose RETURNING rows are task rows, reading them all (see "Writes run to
+    /// completion" in the crate docs).
+    async fn write(&self, statement: Statement) -> Result<Vec<Model>, TaskRepositoryError> {
+        self.writer.models(statement).await.map_err(task_error)
+    }
 }
 
-fn one(rows: Vec<crate::entity::task::Model>) -> Result<Task, TaskRepositoryError> {
+fn one(rows: Vec<Model>) -> Result<Task, TaskRepositoryError> {
     // The filter is on the primary key, so there is at most one row; none means the user
     // has no such task (another user's task is filtered out just the same).
     rows.into_iter()
@@ -175,14 +181,9 @@ impl TaskRepository for SeaTaskRepository {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        // `_many` reads the RETURNING rows to the end: see "Writes run to completion" in the crate docs.
-        let rows = self
-            .writer
-            .run(move |db| {
-                Box::pin(async move { Entity::insert(row).exec_with_returning_many(&db).await })
-            })
-            .await
-            .map_err(task_error)?;
+        let mut insert = Entity::insert(row).into_query();
+        insert.returning_all();
+        let rows = self.write(self.writer.backend().build(&insert)).await?;
         rows.into_iter()
             .next()
             .ok_or_else(|| TaskRepositoryError::Unexpected("the insert returned no row".into()))?
@@ -243,12 +244,9 @@ impl TaskRepository for SeaTaskRepository {
         let update = update
             .filter(Column::Id.eq(id.get()))
             .filter(Column::UserId.eq(user.as_str()));
-        let rows = self
-            .writer
-            .run(move |db| Box::pin(async move { update.exec_with_returning(&db).await }))
-            .await
-            .map_err(task_error)?;
-        one(rows)
+        let mut update = update.into_query();
+        update.returning_all();
+        one(self.write(self.writer.backend().build(&update)).await?)
     }
 
     async fn set_completed(
@@ -268,24 +266,18 @@ impl TaskRepository for SeaTaskRepository {
             .col_expr(Column::UpdatedAt, Expr::value(now()))
             .filter(Column::Id.eq(id.get()))
             .filter(Column::UserId.eq(user.as_str()));
-        let rows = self
-            .writer
-            .run(move |db| Box::pin(async move { update.exec_with_returning(&db).await }))
-            .await
-            .map_err(task_error)?;
-        one(rows)
+        let mut update = update.into_query();
+        update.returning_all();
+        one(self.write(self.writer.backend().build(&update)).await?)
     }
 
     async fn delete_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {
         let delete = Entity::delete_many()
             .filter(Column::Id.eq(id.get()))
             .filter(Column::UserId.eq(user.as_str()));
-        let rows = self
-            .writer
-            .run(move |db| Box::pin(async move { delete.exec_with_returning(&db).await }))
-            .await
-            .map_err(task_error)?;
-        one(rows)
+        let mut delete = delete.into_query();
+        delete.returning_all();
+        one(self.write(self.writer.backend().build(&delete)).await?)
     }
 
     async fn ping(&self) -> Result<(), TaskRepositoryError> {

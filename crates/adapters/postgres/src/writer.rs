@@ -13,26 +13,40 @@
 //! once the transaction is committed: a caller never sees a write that could still be lost,
 //! and readers see it as soon as its caller does.
 //!
+//! A batch is one command to the connection's worker thread (`run_batch`, added to the vendored
+//! sqlx-sqlite: see vendor/README.md): the thread runs `BEGIN IMMEDIATE`, each write's
+//! statement to its last row, and `COMMIT` without handing back to this task in between, so
+//! a batch costs one round trip between threads instead of one per statement and two more for
+//! its BEGIN and COMMIT. That is why a write is a statement built up front (`rows`) rather than
+//! code run against a transaction: a write of several dependent statements is several
+//! statements in one string (`START_CONVERSATION_SQLITE`).
+//!
 //! A write that fails ends its batch early: what ran before it is committed (SQLite rolls back
 //! the failed statement alone, or, for the worst errors, the whole transaction, in which case
 //! the commit fails and those callers get that error), and the writes after it start a new
-//! batch. A batch that cannot begin or commit fails each of its writes with that error.
+//! batch. A batch that cannot begin or commit fails each of its writes with that error, and a
+//! failed commit is rolled back, so the connection never stays inside the transaction.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use sea_orm::{
-    DatabaseConnection, DatabaseExecutor, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+use sea_orm::sqlx::sqlite::{
+    Sqlite, SqliteArguments, SqliteBatch, SqliteBatchStatement, SqlitePool,
 };
+use sea_orm::sqlx::{self, AssertSqlSafe, IntoArguments, SqlSafeStr};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
+    QueryResult, RuntimeErr, Statement,
+};
+use sea_query_sqlx::SqlxValues;
 use tokio::sync::{mpsc, oneshot};
-
-/// A boxed future that borrows for `'a`.
-pub(crate) type BoxFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Writes taken into one transaction at most.
 const MAX_BATCH: usize = 64;
+
+/// How the SQLite writer begins a batch: taking the write lock at once, so that no statement
+/// of the batch waits for it halfway.
+const BEGIN: &str = "BEGIN IMMEDIATE";
 
 /// The error of one write: its own, or its batch's (shared by every write of the batch).
 pub(crate) type WriteError = Arc<DbErr>;
@@ -46,21 +60,10 @@ pub(crate) enum Writer {
     Queued(mpsc::UnboundedSender<Job>, DbBackend),
 }
 
-/// A queued write: given the batch's transaction, runs its statement and returns how to
-/// answer its caller once the batch's fate is known (the commit error, if any). Given no
-/// transaction, it answers at once with the error it is then called with.
-pub(crate) type Job = Box<
-    dyn for<'a> FnOnce(Option<&'a sea_orm::DatabaseTransaction>) -> BoxFuture<'a, Completion>
-        + Send,
->;
-
-/// Sends one caller its answer, given the batch's error (begin or commit) or `None`.
-type Answer = Box<dyn FnOnce(Option<&WriteError>) + Send>;
-
-/// What a queued write did: whether its own statement failed, and how to answer its caller.
-pub(crate) struct Completion {
-    failed: bool,
-    answer: Answer,
+/// A queued write: its statement, and where its answer goes.
+pub(crate) struct Job {
+    statement: SqliteBatchStatement,
+    answer: oneshot::Sender<Result<Vec<QueryResult>, WriteError>>,
 }
 
 impl Writer {
@@ -85,46 +88,23 @@ impl Writer {
         }
     }
 
-    /// Runs one write: `work` gets the executor to run its statement on.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, WriteError>
-    where
-        T: Send + 'static,
-        F: for<'a> FnOnce(DatabaseExecutor<'a>) -> BoxFuture<'a, Result<T, DbErr>> + Send + 'static,
-    {
+    /// Runs one write, `statement` (built for [`Self::backend`]), and returns every row it
+    /// returns, read to the end (see "Writes run to completion" in the crate docs). On SQLite
+    /// `statement` may hold several statements separated by `;` that run back to back in the
+    /// same batch, their `?NNN` parameters numbered across all of them; the rows are those of
+    /// all of them.
+    pub(crate) async fn rows(&self, statement: Statement) -> Result<Vec<QueryResult>, WriteError> {
         match self {
-            Self::Direct(connection) => work(DatabaseExecutor::Connection(connection))
-                .await
-                .map_err(Arc::new),
+            Self::Direct(connection) => connection.query_all_raw(statement).await.map_err(Arc::new),
             Self::Queued(queue, _) => {
-                let (tx, rx) = oneshot::channel::<Result<T, WriteError>>();
-                let job: Job = Box::new(move |txn| {
-                    Box::pin(async move {
-                        let Some(txn) = txn else {
-                            return Completion {
-                                failed: true,
-                                answer: Box::new(move |batch: Option<&WriteError>| {
-                                    let err = batch.cloned().unwrap_or_else(|| {
-                                        Arc::new(DbErr::Custom("the write was not run".into()))
-                                    });
-                                    let _ = tx.send(Err(err));
-                                }),
-                            };
-                        };
-                        let own = work(DatabaseExecutor::Transaction(txn)).await;
-                        Completion {
-                            failed: own.is_err(),
-                            answer: Box::new(move |batch: Option<&WriteError>| {
-                                let answer = match (own, batch) {
-                                    // Its own failure says most about this write.
-                                    (Err(e), _) => Err(Arc::new(e)),
-                                    (Ok(_), Some(batch)) => Err(batch.clone()),
-                                    (Ok(value), None) => Ok(value),
-                                };
-                                let _ = tx.send(answer);
-                            }),
-                        }
-                    })
-                });
+                let Statement { sql, values, .. } = statement;
+                let arguments: Option<SqliteArguments> = values
+                    .map(|values| IntoArguments::<Sqlite>::into_arguments(SqlxValues(values)));
+                let (answer, rx) = oneshot::channel();
+                let job = Job {
+                    statement: (AssertSqlSafe(sql).into_sql_str(), arguments),
+                    answer,
+                };
                 queue.send(job).map_err(|_| stopped())?;
                 rx.await.map_err(|_| stopped())?
             }
@@ -132,14 +112,41 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// [`Self::rows`], each read as an `M`.
+    pub(crate) async fn models<M: FromQueryResult>(
+        &self,
+        statement: Statement,
+    ) -> Result<Vec<M>, WriteError> {
+        self.rows(statement)
+            .await?
+            .iter()
+            .map(|row| M::from_query_result(row, "").map_err(Arc::new))
+            .collect()
+    }
+}
+
 /// The writer task is gone (the runtime is shutting down).
 fn stopped() -> WriteError {
-    Arc::new(DbErr::ConnectionAcquire(
-        sea_orm::ConnAcquireErr::ConnectionClosed,
-    ))
+    Arc::new(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))
+}
+
+/// A driver error as sea-orm reports the same error of a query.
+fn query_error(err: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
+}
+
+/// A failure to get the writer connection, as sea-orm reports it.
+fn acquire_error(err: sqlx::Error) -> DbErr {
+    match err {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+    }
 }
 
 async fn run_batches(connection: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let pool = connection.get_sqlite_connection_pool().clone();
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -154,43 +161,59 @@ async fn run_batches(connection: DatabaseConnection, mut rx: mpsc::UnboundedRece
                 Err(_) => break,
             }
         }
-        run_batch(&connection, &mut pending).await;
+        run_batch(&pool, &mut pending).await;
     }
 }
 
-/// Runs writes from the front of `pending` in one transaction, until one fails or
-/// [`MAX_BATCH`] ran; leaves the rest in `pending`.
-async fn run_batch(connection: &DatabaseConnection, pending: &mut VecDeque<Job>) {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
+/// Runs up to [`MAX_BATCH`] writes from the front of `pending` in one transaction, one
+/// command to the connection's thread, and answers each; the writes after one that failed go
+/// back to the front of `pending`, unrun.
+async fn run_batch(pool: &SqlitePool, pending: &mut VecDeque<Job>) {
+    let taken = pending.len().min(MAX_BATCH);
+    let (statements, answers): (Vec<_>, Vec<_>) = pending
+        .drain(..taken)
+        .map(|job| (job.statement, job.answer))
+        .unzip();
+    let outcome = match pool.acquire().await {
+        Ok(mut connection) => connection
+            .run_batch(AssertSqlSafe(BEGIN).into_sql_str(), statements)
+            .await
+            .map_err(query_error),
+        Err(e) => Err(acquire_error(e)),
     };
-    let txn = match connection.begin_with_options(options).await {
-        Ok(txn) => txn,
+    let SqliteBatch {
+        results,
+        unrun,
+        commit,
+    } = match outcome {
+        Ok(batch) => batch,
         Err(e) => {
-            // Nothing can run: every write waiting now gets the reason.
+            // Nothing ran: every write of the batch gets the reason.
             let err = Arc::new(e);
-            while let Some(job) = pending.pop_front() {
-                (job(None).await.answer)(Some(&err));
+            for answer in answers {
+                let _ = answer.send(Err(err.clone()));
             }
             return;
         }
     };
-    let mut done = Vec::with_capacity(pending.len().min(MAX_BATCH));
-    while done.len() < MAX_BATCH {
-        let Some(job) = pending.pop_front() else {
-            break;
+    let commit = commit.err().map(|e| Arc::new(query_error(e)));
+    let mut answers = answers.into_iter();
+    for (own, answer) in results.into_iter().zip(answers.by_ref()) {
+        let reply = match (own, &commit) {
+            // Its own failure says most about this write.
+            (Err(e), _) => Err(Arc::new(query_error(e))),
+            (Ok(_), Some(batch)) => Err(batch.clone()),
+            (Ok(rows), None) => Ok(rows.into_iter().map(QueryResult::from).collect()),
         };
-        let completion = job(Some(&txn)).await;
-        let failed = completion.failed;
-        done.push(completion);
-        if failed {
-            break;
-        }
+        let _ = answer.send(reply);
     }
-    let outcome = txn.commit().await.err().map(Arc::new);
-    for completion in done {
-        (completion.answer)(outcome.as_ref());
+    for job in unrun
+        .into_iter()
+        .zip(answers)
+        .map(|(statement, answer)| Job { statement, answer })
+        .rev()
+    {
+        pending.push_front(job);
     }
 }
 
@@ -200,17 +223,37 @@ mod tests {
 
     use super::*;
 
-    fn sql(db: &DatabaseExecutor<'_>, text: &str) -> Statement {
-        Statement::from_string(db.get_database_backend(), text.to_owned())
+    async fn file_database(dir: &tempfile::TempDir) -> DatabaseConnection {
+        let url = format!("sqlite://{}/w.db?mode=rwc", dir.path().display());
+        Database::connect(url.as_str()).await.expect("connect")
     }
 
-    /// Many writes queued at once share transactions; the one that fails gets its own error,
-    /// every other is committed and told so, and each caller hears only after its commit.
+    fn sql(text: &str) -> Statement {
+        Statement::from_string(DbBackend::Sqlite, text.to_owned())
+    }
+
+    async fn count_and_sum(connection: &DatabaseConnection, table: &str) -> (i64, i64) {
+        let row = connection
+            .query_one_raw(sql(&format!(
+                "SELECT count(*), coalesce(sum(n), 0) FROM {table}"
+            )))
+            .await
+            .expect("count")
+            .expect("row");
+        (
+            row.try_get_by_index::<i64>(0).expect("count"),
+            row.try_get_by_index::<i64>(1).expect("sum"),
+        )
+    }
+
+    /// Writes queued at once share one batch (the test's runtime has one thread, so every
+    /// caller queues before the writer task runs); the one that fails gets its own error,
+    /// the writes before it are committed, those after it run in the next batch, and each
+    /// caller gets its own rows.
     #[tokio::test]
     async fn queued_writes_commit_together_and_a_failure_stays_its_own() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}/w.db?mode=rwc", dir.path().display());
-        let connection = Database::connect(url.as_str()).await.expect("connect");
+        let connection = file_database(&dir).await;
         connection
             .execute_unprepared("CREATE TABLE t (n INTEGER NOT NULL)")
             .await
@@ -220,18 +263,12 @@ mod tests {
             .map(|n| {
                 let writer = writer.clone();
                 tokio::spawn(async move {
-                    writer
-                        .run(move |db| {
-                            Box::pin(async move {
-                                let text = if n == 7 {
-                                    "INSERT INTO missing (n) VALUES (7)".to_owned()
-                                } else {
-                                    format!("INSERT INTO t (n) VALUES ({n})")
-                                };
-                                db.execute_raw(sql(&db, &text)).await.map(|_| n)
-                            })
-                        })
-                        .await
+                    let text = if n == 7 {
+                        "INSERT INTO missing (n) VALUES (7) RETURNING n".to_owned()
+                    } else {
+                        format!("INSERT INTO t (n) VALUES ({n}) RETURNING n")
+                    };
+                    writer.rows(sql(&text)).await
                 })
             })
             .collect();
@@ -241,22 +278,85 @@ mod tests {
                 let err = result.expect_err("the failing write fails");
                 assert!(err.to_string().contains("missing"), "{err}");
             } else {
-                assert_eq!(result.expect("write"), n);
+                let rows = result.expect("write");
+                assert_eq!(rows.len(), 1, "write {n}");
+                assert_eq!(rows[0].try_get_by_index::<i64>(0).expect("n"), n as i64);
             }
         }
-        let row = connection
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "SELECT count(*), sum(n) FROM t",
-            ))
-            .await
-            .expect("count")
-            .expect("row");
-        assert_eq!(row.try_get_by_index::<i64>(0).expect("count"), 39);
         assert_eq!(
-            row.try_get_by_index::<i64>(1).expect("sum"),
-            (0..40).sum::<i64>() - 7
+            count_and_sum(&connection, "t").await,
+            (39, (0..40).sum::<i64>() - 7)
         );
+    }
+
+    /// A write of two statements in one string runs both, their numbered parameters shared,
+    /// and returns the rows of both.
+    #[tokio::test]
+    async fn a_write_of_several_statements_runs_them_back_to_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let connection = file_database(&dir).await;
+        connection
+            .execute_unprepared(
+                "CREATE TABLE p (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+                 CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p (id), n INTEGER NOT NULL)",
+            )
+            .await
+            .expect("tables");
+        let writer = Writer::queued(connection.clone());
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO p (n) VALUES (?1); \
+             INSERT INTO c (p_id, n) VALUES (last_insert_rowid(), ?2) RETURNING p_id, n",
+            [5_i64.into(), 6_i64.into()],
+        );
+        let rows = writer.rows(statement).await.expect("write");
+        assert_eq!(rows.len(), 1);
+        let parent = rows[0].try_get_by_index::<i64>(0).expect("p_id");
+        assert_eq!(rows[0].try_get_by_index::<i64>(1).expect("n"), 6);
+        let row = connection
+            .query_one_raw(sql("SELECT id, n FROM p"))
+            .await
+            .expect("select")
+            .expect("row");
+        assert_eq!(row.try_get_by_index::<i64>(0).expect("id"), parent);
+        assert_eq!(row.try_get_by_index::<i64>(1).expect("n"), 5);
+    }
+
+    /// A batch whose COMMIT fails (a deferred foreign key left broken) fails every write that
+    /// ran in it with that error, stores none of them, and leaves the connection out of the
+    /// transaction, so the next batch commits.
+    #[tokio::test]
+    async fn a_batch_whose_commit_fails_fails_each_write_and_the_next_commits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let connection = file_database(&dir).await;
+        connection
+            .execute_unprepared(
+                "CREATE TABLE p (id INTEGER PRIMARY KEY);
+                 CREATE TABLE c (n INTEGER NOT NULL,
+                     p_id INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)",
+            )
+            .await
+            .expect("tables");
+        let writer = Writer::queued(connection.clone());
+        let writes: Vec<_> = [
+            "INSERT INTO c (n) VALUES (1)",
+            "INSERT INTO c (n, p_id) VALUES (2, 99)",
+        ]
+        .into_iter()
+        .map(|text| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.rows(sql(text)).await })
+        })
+        .collect();
+        for write in writes {
+            let err = write.await.expect("task").expect_err("the commit fails");
+            assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+        }
+        writer
+            .rows(sql("INSERT INTO c (n) VALUES (3)"))
+            .await
+            .expect("the next batch commits");
+        assert_eq!(count_and_sum(&connection, "c").await, (1, 3));
     }
 
     /// A batch that cannot begin (the pool is closed) fails each of its writes with that
@@ -266,16 +366,54 @@ mod tests {
         let connection = Database::connect("sqlite::memory:").await.expect("connect");
         let writer = Writer::queued(connection.clone());
         connection.close_by_ref().await.expect("close");
-        let result = writer
-            .run(|db| {
-                Box::pin(async move { db.execute_raw(sql(&db, "SELECT 1")).await.map(|_| ()) })
-            })
-            .await;
-        let err = result.expect_err("no connection");
+        let err = writer
+            .rows(sql("SELECT 1"))
+            .await
+            .expect_err("no connection");
         assert_eq!(
             crate::error::classify(&err),
             crate::error::Failure::Unavailable,
             "{err}"
         );
+    }
+
+    /// `run_batch` on a connection already inside a transaction runs nothing and says so,
+    /// leaving that transaction as it was.
+    #[tokio::test]
+    async fn run_batch_inside_a_transaction_runs_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let connection = file_database(&dir).await;
+        connection
+            .execute_unprepared("CREATE TABLE t (n INTEGER NOT NULL)")
+            .await
+            .expect("table");
+        let pool = connection.get_sqlite_connection_pool();
+        let mut held = pool.acquire().await.expect("acquire");
+        sqlx::query("BEGIN")
+            .execute(&mut *held)
+            .await
+            .expect("begin");
+        sqlx::query("INSERT INTO t (n) VALUES (1)")
+            .execute(&mut *held)
+            .await
+            .expect("insert");
+        let statement = (
+            AssertSqlSafe("INSERT INTO t (n) VALUES (2)").into_sql_str(),
+            None,
+        );
+        let err = held
+            .run_batch(AssertSqlSafe(BEGIN).into_sql_str(), vec![statement])
+            .await
+            .expect_err("inside a transaction");
+        assert!(
+            matches!(err, sqlx::Error::InvalidSavePointStatement),
+            "{err}"
+        );
+        sqlx::query("COMMIT")
+            .execute(&mut *held)
+            .await
+            .expect("the transaction is still open");
+        drop(held);
+        assert_eq!(count_and_sum(&connection, "t").await, (1, 1));
     }
 }

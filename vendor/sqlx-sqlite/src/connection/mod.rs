@@ -203,6 +203,44 @@ impl SqliteConnection {
     }
 }
 
+/// One statement of [`SqliteConnection::run_batch`]: its SQL and its arguments.
+/// (todo-chatbot's vendored copy: see vendor/README.md.)
+pub type SqliteBatchStatement = (sqlx_core::sql_str::SqlStr, Option<crate::SqliteArguments>);
+
+/// What [`SqliteConnection::run_batch`] did. (todo-chatbot's vendored copy: see
+/// vendor/README.md.)
+#[derive(Debug)]
+pub struct SqliteBatch {
+    /// The rows of each statement that ran, in order; only the last can be an error.
+    pub results: Vec<Result<Vec<crate::SqliteRow>, Error>>,
+    /// The statements after a failed one, not run, in order.
+    pub unrun: Vec<SqliteBatchStatement>,
+    /// The `COMMIT`'s outcome: when it failed, the transaction was rolled back (if SQLite had
+    /// not already) and nothing of `results` is stored.
+    pub commit: Result<(), Error>,
+}
+
+impl SqliteConnection {
+    /// todo-chatbot's vendored copy (see vendor/README.md): runs a transaction of several
+    /// statements as one command to the connection's worker thread: `begin` (such as
+    /// `BEGIN IMMEDIATE`), each statement to its last row until one fails, then `COMMIT`. One
+    /// round trip to the worker thread instead of one per statement and two more for the
+    /// transaction's boundaries. A statement's failure stops the batch (SQLite undoes that
+    /// statement alone, or for the worst errors the whole transaction, in which case the
+    /// `COMMIT` fails); what ran before it is committed.
+    ///
+    /// Returns `Err` when nothing ran: a transaction is already open on this connection, the
+    /// `begin` statement failed, or the worker thread is gone. Dropping the future once the
+    /// command is sent does not stop the batch: the worker runs it to its `COMMIT`.
+    pub async fn run_batch(
+        &mut self,
+        begin: sqlx_core::sql_str::SqlStr,
+        statements: Vec<SqliteBatchStatement>,
+    ) -> Result<SqliteBatch, Error> {
+        self.worker.batch(begin, statements).await
+    }
+}
+
 impl Debug for SqliteConnection {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteConnection")

@@ -92,6 +92,13 @@ enum Command {
     Rollback {
         tx: Option<rendezvous_oneshot::Sender<Result<(), Error>>>,
     },
+    /// todo-chatbot's vendored copy (see vendor/README.md): a transaction of several statements
+    /// run as one command, see [`SqliteConnection::run_batch`](super::SqliteConnection::run_batch).
+    Batch {
+        begin: SqlStr,
+        statements: Vec<super::SqliteBatchStatement>,
+        tx: oneshot::Sender<Result<super::SqliteBatch, Error>>,
+    },
     UnlockDb,
     ClearCache {
         tx: oneshot::Sender<()>,
@@ -337,6 +344,10 @@ impl ConnectionWorker {
                         Command::Deserialize { schema, data, read_only, tx } => {
                             tx.send(deserialize(&mut conn, schema, data, read_only)).ok();
                         }
+                        Command::Batch { begin, statements, tx } => {
+                            tx.send(run_batch(&mut conn, &shared, begin, statements)).ok();
+                            update_cached_statements_size(&conn, &shared.cached_statements_size);
+                        }
                         Command::ClearCache { tx } => {
                             conn.statements.clear();
                             update_cached_statements_size(&conn, &shared.cached_statements_size);
@@ -500,6 +511,20 @@ impl ConnectionWorker {
         Ok(answer)
     }
 
+    /// todo-chatbot's vendored copy (see vendor/README.md).
+    pub(crate) async fn batch(
+        &mut self,
+        begin: SqlStr,
+        statements: Vec<super::SqliteBatchStatement>,
+    ) -> Result<super::SqliteBatch, Error> {
+        self.oneshot_cmd(|tx| Command::Batch {
+            begin,
+            statements,
+            tx,
+        })
+        .await?
+    }
+
     pub(crate) async fn clear_cache(&mut self) -> Result<(), Error> {
         self.oneshot_cmd(|tx| Command::ClearCache { tx }).await
     }
@@ -566,6 +591,54 @@ fn prepare(conn: &mut ConnectionState, query: SqlStr) -> Result<SqliteStatement,
 
 fn update_cached_statements_size(conn: &ConnectionState, size: &AtomicUsize) {
     size.store(conn.statements.len(), Ordering::Release);
+}
+
+/// todo-chatbot's vendored copy (see vendor/README.md): runs `begin`, then `statements` in
+/// order, each to its last row, until one fails, then `COMMIT` (and `ROLLBACK` should the
+/// commit fail and leave the transaction open), all on this thread without a round trip to
+/// the caller in between. The statements after a failed one are handed back unrun. `Err` only
+/// when nothing ran: a transaction is already open or `begin` failed.
+fn run_batch(
+    conn: &mut ConnectionState,
+    shared: &WorkerSharedState,
+    begin: SqlStr,
+    statements: Vec<super::SqliteBatchStatement>,
+) -> Result<super::SqliteBatch, Error> {
+    if shared.transaction_depth.load(Ordering::Acquire) > 0 || conn.handle.in_transaction() {
+        return Err(Error::InvalidSavePointStatement);
+    }
+    conn.handle.exec(begin.as_str())?;
+    if !conn.handle.in_transaction() {
+        return Err(Error::BeginFailed);
+    }
+    let mut results = Vec::with_capacity(statements.len());
+    let mut statements = statements.into_iter();
+    for (query, arguments) in statements.by_ref() {
+        let rows = execute::iter(conn, query, arguments, true).and_then(|iter| {
+            iter.filter_map(|step| match step {
+                Ok(Either::Right(row)) => Some(Ok(row)),
+                Ok(Either::Left(_)) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<Vec<SqliteRow>, Error>>()
+        });
+        let failed = rows.is_err();
+        results.push(rows);
+        if failed {
+            break;
+        }
+    }
+    let unrun = statements.collect();
+    let commit = conn.handle.exec("COMMIT");
+    if commit.is_err() && conn.handle.in_transaction() {
+        // Never leave the connection inside the transaction (it would hold the write lock).
+        let _ = conn.handle.exec("ROLLBACK");
+    }
+    Ok(super::SqliteBatch {
+        results,
+        unrun,
+        commit,
+    })
 }
 
 // todo-chatbot's vendored copy (see vendor/README.md): upstream's worker waits for the caller to
