@@ -223,9 +223,12 @@ mod tests {
 
     use super::*;
 
-    async fn file_database(dir: &tempfile::TempDir) -> DatabaseConnection {
+    /// A SQLite file in `dir` holding `schema`.
+    async fn file_database(dir: &tempfile::TempDir, schema: &str) -> DatabaseConnection {
         let url = format!("sqlite://{}/w.db?mode=rwc", dir.path().display());
-        Database::connect(url.as_str()).await.expect("connect")
+        let connection = Database::connect(url.as_str()).await.expect("connect");
+        connection.execute_unprepared(schema).await.expect("schema");
+        connection
     }
 
     fn sql(text: &str) -> Statement {
@@ -253,11 +256,7 @@ mod tests {
     #[tokio::test]
     async fn queued_writes_commit_together_and_a_failure_stays_its_own() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let connection = file_database(&dir).await;
-        connection
-            .execute_unprepared("CREATE TABLE t (n INTEGER NOT NULL)")
-            .await
-            .expect("table");
+        let connection = file_database(&dir, "CREATE TABLE t (n INTEGER NOT NULL)").await;
         let writer = Writer::queued(connection.clone());
         let writes: Vec<_> = (0..40)
             .map(|n| {
@@ -294,14 +293,12 @@ mod tests {
     #[tokio::test]
     async fn a_write_of_several_statements_runs_them_back_to_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let connection = file_database(&dir).await;
-        connection
-            .execute_unprepared(
-                "CREATE TABLE p (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+        let connection = file_database(
+            &dir,
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
                  CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p (id), n INTEGER NOT NULL)",
-            )
-            .await
-            .expect("tables");
+        )
+        .await;
         let writer = Writer::queued(connection.clone());
         let statement = Statement::from_sql_and_values(
             DbBackend::Sqlite,
@@ -328,15 +325,13 @@ mod tests {
     #[tokio::test]
     async fn a_batch_whose_commit_fails_fails_each_write_and_the_next_commits() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let connection = file_database(&dir).await;
-        connection
-            .execute_unprepared(
-                "CREATE TABLE p (id INTEGER PRIMARY KEY);
+        let connection = file_database(
+            &dir,
+            "CREATE TABLE p (id INTEGER PRIMARY KEY);
                  CREATE TABLE c (n INTEGER NOT NULL,
                      p_id INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)",
-            )
-            .await
-            .expect("tables");
+        )
+        .await;
         let writer = Writer::queued(connection.clone());
         let writes: Vec<_> = [
             "INSERT INTO c (n) VALUES (1)",
@@ -382,11 +377,7 @@ mod tests {
     #[tokio::test]
     async fn run_batch_inside_a_transaction_runs_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let connection = file_database(&dir).await;
-        connection
-            .execute_unprepared("CREATE TABLE t (n INTEGER NOT NULL)")
-            .await
-            .expect("table");
+        let connection = file_database(&dir, "CREATE TABLE t (n INTEGER NOT NULL)").await;
         let pool = connection.get_sqlite_connection_pool();
         let mut held = pool.acquire().await.expect("acquire");
         sqlx::query("BEGIN")
