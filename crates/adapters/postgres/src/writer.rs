@@ -110,9 +110,7 @@ impl Writer {
             }
         }
     }
-}
 
-impl Writer {
     /// [`Self::rows`], each read as an `M`.
     pub(crate) async fn models<M: FromQueryResult>(
         &self,
@@ -289,7 +287,7 @@ mod tests {
     }
 
     /// A write of two statements in one string runs both, their numbered parameters shared,
-    /// and returns the rows of both.
+    /// and returns the rows of both (here the second's: the first returns none).
     #[tokio::test]
     async fn a_write_of_several_statements_runs_them_back_to_back() {
         let dir = tempfile::tempdir().expect("tempdir");
