@@ -10,8 +10,8 @@
 use todo_domain::TaskStatusFilter;
 
 use crate::text::{
-    clean, find_ci, quoted, strip_any_prefix, strip_any_suffix, strip_prefix_ci, strip_suffix_ci,
-    unquote,
+    Prefer, clean, find_earliest_ci, quoted, strip_any_prefix, strip_any_suffix, strip_prefix_ci,
+    strip_suffix_ci, unquote,
 };
 
 /// How the user named a task.
@@ -672,7 +672,7 @@ fn parse_clear_description(text: &str) -> Option<Intent> {
 /// Splits at the first of `separators` (outside quotes) found earliest in `s`; both sides
 /// trimmed and non-empty.
 fn split_once_ci<'a>(s: &'a str, separators: &[&str]) -> Option<(&'a str, &'a str)> {
-    let (start, end) = separators.iter().filter_map(|sep| find_ci(s, sep)).min()?;
+    let (start, end) = find_earliest_ci(s, separators, Prefer::Shortest)?;
     let (left, right) = (s[..start].trim(), s[end..].trim());
     (!left.is_empty() && !right.is_empty()).then_some((left, right))
 }
@@ -842,6 +842,16 @@ const DESCRIPTION_MARKERS: &[&str] = &[
     "note:",
 ];
 
+/// [`DESCRIPTION_MARKERS`] each after a space, as a description marker must come after the
+/// title: made once, not on every message.
+static SPACED_DESCRIPTION_MARKERS: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| {
+        DESCRIPTION_MARKERS
+            .iter()
+            .map(|m| format!(" {m}"))
+            .collect()
+    });
+
 /// Splits "pay rent with description before the 5th" into title and (still quoted)
 /// description; the title loses its quotes and a trailing "to my list".
 fn split_description(rest: &str) -> (&str, Option<&str>) {
@@ -855,11 +865,8 @@ fn split_description(rest: &str) -> (&str, Option<&str>) {
             return (inside, Some(description));
         }
     }
-    let marker = DESCRIPTION_MARKERS
-        .iter()
-        .filter_map(|m| find_ci(rest, &format!(" {m}")))
-        // The earliest marker; at the same place, the longest.
-        .min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+    // The earliest marker after a space; at the same place, the longest.
+    let marker = find_earliest_ci(rest, &SPACED_DESCRIPTION_MARKERS, Prefer::Longest);
     let (title, description) = match marker {
         Some((start, end)) => (
             rest[..start].trim(),

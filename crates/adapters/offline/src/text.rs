@@ -79,6 +79,7 @@ pub(crate) fn strip_any_suffix<'a>(s: &'a str, suffixes: &[&'static str]) -> Opt
 
 /// The byte range of the first whole-word occurrence of `needle` in `s`, case-insensitively,
 /// outside quoted segments.
+#[cfg(test)]
 pub(crate) fn find_ci(s: &str, needle: &str) -> Option<(usize, usize)> {
     let starts_in_word = needle.chars().next().is_some_and(is_word);
     let mut i = 0;
@@ -96,6 +97,66 @@ pub(crate) fn find_ci(s: &str, needle: &str) -> Option<(usize, usize)> {
             && let Some(after) = match_at(rest, needle)
         {
             return Some((i, s.len() - after.len()));
+        }
+        previous = Some(c);
+        i += c.len_utf8();
+    }
+    None
+}
+
+/// Which match [`find_earliest_ci`] keeps when several needles match at the earliest place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prefer {
+    Shortest,
+    Longest,
+}
+
+/// The earliest whole-word occurrence of any of `needles` in `s`, outside quoted segments, and
+/// where several match there the shortest or the longest: what the first occurrence of each
+/// needle (`find_ci`, kept for the tests as the reference) with the smallest start would give,
+/// in one pass over `s` instead of one per needle, trying the needles only where `s` has one of
+/// their first characters.
+pub(crate) fn find_earliest_ci<N: AsRef<str>>(
+    s: &str,
+    needles: &[N],
+    prefer: Prefer,
+) -> Option<(usize, usize)> {
+    let mut firsts: Vec<char> = Vec::with_capacity(4);
+    for needle in needles {
+        let first = needle.as_ref().chars().next().map(fold);
+        debug_assert!(first.is_some(), "an empty needle");
+        if let Some(first) = first
+            && !firsts.contains(&first)
+        {
+            firsts.push(first);
+        }
+    }
+    let mut i = 0;
+    let mut previous: Option<char> = None;
+    while let Some(c) = s[i..].chars().next() {
+        let rest = &s[i..];
+        if previous.is_none_or(|p| !is_word(p))
+            && let Some((_, after_close)) = quotation(rest)
+        {
+            i += after_close;
+            previous = s[..i].chars().next_back();
+            continue;
+        }
+        if firsts.contains(&fold(c)) {
+            let after_word = previous.is_some_and(is_word);
+            let ends = needles
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|n| !(after_word && n.chars().next().is_some_and(is_word)))
+                .filter_map(|n| match_at(rest, n))
+                .map(|after| s.len() - after.len());
+            let end = match prefer {
+                Prefer::Shortest => ends.min(),
+                Prefer::Longest => ends.max(),
+            };
+            if let Some(end) = end {
+                return Some((i, end));
+            }
         }
         previous = Some(c);
         i += c.len_utf8();
@@ -333,5 +394,71 @@ mod tests {
         assert_eq!(clean("add 'say thanks'"), "add 'say thanks'");
         assert_eq!(clean("thanks!"), "");
         assert_eq!(clean("sort the mail"), "sort the mail");
+    }
+
+    /// One pass over the text finds what one search per needle found, the earliest match and,
+    /// at the same place, the shortest or the longest, over texts with quotes, curly
+    /// apostrophes, non-ASCII letters and needles inside words.
+    #[test]
+    fn the_earliest_of_several_needles_is_the_one_each_search_finds() {
+        let texts = [
+            "",
+            "buy milk",
+            "buy milk with description two litres",
+            "buy milk With A Description Of two litres with note x",
+            "'pay rent with note' with details on friday",
+            "\u{2018}mom\u{2019}s gift\u{2019} with the note wrap it",
+            "pay rent description: soon notes: later",
+            "café with desc crème brûlée",
+            "withdescription with descx with desc",
+            "call mom with description of the gift with notes: later",
+            "rename task 3 to buy oat milk",
+            "rename 'go to the gym' to 'go swimming'",
+            "rename task 2 as: call mom into tomorrow",
+            "rename tomato to potato",
+            "change task 1: walk the dog to walk the cat",
+            "to to to",
+            " with description",
+            "x with",
+            "\"quoted to\" as x",
+        ];
+        let spaced: Vec<String> = [
+            "with description",
+            "with description of",
+            "with desc",
+            "with note",
+            "with a note",
+            "with notes",
+            "description:",
+            "desc:",
+            "notes:",
+            "note:",
+        ]
+        .iter()
+        .map(|m| format!(" {m}"))
+        .collect();
+        let separators = [" to ", " as ", " into ", ": "];
+        let words = ["to", "as", "with", "desc", "note:"];
+        for text in texts {
+            let reference = |needles: &[&str], prefer: Prefer| {
+                let found = needles.iter().filter_map(|n| find_ci(text, n));
+                match prefer {
+                    Prefer::Shortest => found.min(),
+                    Prefer::Longest => {
+                        found.min_by_key(|&(start, end)| (start, std::cmp::Reverse(end)))
+                    }
+                }
+            };
+            let spaced: Vec<&str> = spaced.iter().map(String::as_str).collect();
+            for needles in [&spaced[..], &separators[..], &words[..]] {
+                for prefer in [Prefer::Shortest, Prefer::Longest] {
+                    assert_eq!(
+                        find_earliest_ci(text, needles, prefer),
+                        reference(needles, prefer),
+                        "{text:?} {needles:?} {prefer:?}"
+                    );
+                }
+            }
+        }
     }
 }
