@@ -92,7 +92,7 @@ pub use options::{
     SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqliteSynchronous,
 };
 pub use query_result::SqliteQueryResult;
-pub use row::SqliteRow;
+pub use row::{SqliteRow, SqliteRowRef};
 pub use statement::SqliteStatement;
 pub use transaction::SqliteTransactionManager;
 pub use type_info::SqliteTypeInfo;

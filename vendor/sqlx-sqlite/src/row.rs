@@ -3,7 +3,11 @@
 use std::sync::Arc;
 
 use sqlx_core::column::ColumnIndex;
-use sqlx_core::error::Error;
+use sqlx_core::decode::Decode;
+use sqlx_core::error::{mismatched_types, Error};
+use sqlx_core::type_info::TypeInfo;
+use sqlx_core::types::Type;
+use sqlx_core::value::ValueRef;
 use sqlx_core::ext::ustr::UStr;
 use sqlx_core::row::{debug_row, Row};
 use sqlx_core::HashMap;
@@ -65,6 +69,61 @@ impl SqliteRow {
             columns: Arc::clone(columns),
             column_names: Arc::clone(column_names),
         }
+    }
+}
+
+/// A row read in place, while its statement stands on it: what
+/// [`SqliteConnection::fetch_with`](crate::SqliteConnection::fetch_with) hands its function, on
+/// the connection's worker thread (todo-chatbot's vendored copy, see vendor/README.md). Nothing
+/// of the row is copied but what a decoded value keeps: a [`SqliteRow`] copies every text of
+/// the row into a buffer, to be sent, one row at a time, to the thread that decodes it.
+pub struct SqliteRowRef<'a> {
+    statement: &'a StatementHandle,
+    columns: &'a [SqliteColumn],
+}
+
+impl<'a> SqliteRowRef<'a> {
+    /// # Safety
+    /// `statement` must stand on a row for as long as the `SqliteRowRef` lives.
+    pub(crate) unsafe fn new(statement: &'a StatementHandle, columns: &'a [SqliteColumn]) -> Self {
+        Self { statement, columns }
+    }
+
+    /// The row's columns.
+    pub fn columns(&self) -> &[SqliteColumn] {
+        self.columns
+    }
+
+    /// Decodes column `index` as [`Row::try_get`] does (its type checked against `T`'s first,
+    /// a NULL decoded by `T`), into a value that owns what it holds.
+    pub fn try_get<T>(&self, index: usize) -> Result<T, Error>
+    where
+        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite>,
+    {
+        let column = self.columns.get(index).ok_or(Error::ColumnIndexOutOfBounds {
+            index,
+            len: self.columns.len(),
+        })?;
+        let mut bytes = 0;
+        // SAFETY: the statement stands on the row while `self` lives; the value reads the row
+        // where SQLite holds it and is dropped before this returns (it is never settled).
+        let value = unsafe {
+            SqliteValue::column(self.statement, index, column.type_info.clone(), &mut bytes)
+        };
+        let value = SqliteValueRef::value(&value);
+        if !value.is_null() {
+            let ty = value.type_info();
+            if !ty.is_null() && !T::compatible(&ty) {
+                return Err(Error::ColumnDecode {
+                    index: format!("{index:?}"),
+                    source: mismatched_types::<Sqlite, T>(&ty),
+                });
+            }
+        }
+        T::decode(value).map_err(|source| Error::ColumnDecode {
+            index: format!("{index:?}"),
+            source,
+        })
     }
 }
 

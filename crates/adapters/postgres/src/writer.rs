@@ -130,12 +130,12 @@ fn stopped() -> WriteError {
 }
 
 /// A driver error as sea-orm reports the same error of a query.
-fn query_error(err: sqlx::Error) -> DbErr {
+pub(crate) fn query_error(err: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
 }
 
 /// A failure to get the writer connection, as sea-orm reports it.
-fn acquire_error(err: sqlx::Error) -> DbErr {
+pub(crate) fn acquire_error(err: sqlx::Error) -> DbErr {
     match err {
         sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
         sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),

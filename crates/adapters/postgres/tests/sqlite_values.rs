@@ -6,8 +6,8 @@
 //! makes with the same functions (`sqlite3VdbeIntValue`, `sqlite3VdbeRealValue`).
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc};
-use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteRow};
-use sea_orm::sqlx::{Connection, Row, Value, ValueRef};
+use sea_orm::sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
+use sea_orm::sqlx::{Arguments, AssertSqlSafe, Connection, Row, SqlSafeStr, Value, ValueRef};
 
 async fn memory() -> SqliteConnection {
     SqliteConnection::connect("sqlite::memory:")
@@ -416,4 +416,156 @@ async fn sqlite_reads_the_texts_of_a_utf16_database_as_utf8() {
     for row in &rows {
         assert_eq!(row.try_get::<&str, _>("l").expect("l"), "literal ☕");
     }
+}
+
+/// `fetch_with` (vendor/README.md, "a query's rows read in place") decodes each row on the
+/// worker thread while the statement stands on it: every value, of every type, in every row,
+/// the same as `fetch_all`'s rows give; the rows of each statement of the query, in order.
+#[tokio::test]
+async fn sqlite_fetch_with_reads_each_row_in_place_as_fetch_all_does() {
+    type Decoded = (
+        i64,
+        String,
+        Option<String>,
+        f64,
+        Vec<u8>,
+        bool,
+        DateTime<Utc>,
+        Option<i64>,
+    );
+    let mut db = memory().await;
+    let long = "é☕".repeat(5_000);
+    let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
+               SELECT i, 'task ' || i || ?1, CASE WHEN i % 3 = 0 THEN NULL ELSE printf('%0*d', i, 0) END, \
+               i * 0.25, CAST(printf('%x', i) AS BLOB), i % 2, \
+               strftime('%Y-%m-%dT%H:%M:%f+00:00', 1700000000 + i * 3601, 'unixepoch'), \
+               CASE WHEN i % 5 = 0 THEN i END FROM n";
+    let expected: Vec<Decoded> = sea_orm::sqlx::query(sql)
+        .bind(&long)
+        .fetch_all(&mut db)
+        .await
+        .expect("300 rows")
+        .iter()
+        .map(|row: &SqliteRow| -> Result<Decoded, sea_orm::sqlx::Error> {
+            Ok((
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(7)?,
+            ))
+        })
+        .collect::<Result<_, _>>()
+        .expect("fetch_all's rows decoded");
+    let mut arguments = SqliteArguments::default();
+    arguments.add(long.clone()).expect("bind");
+    let rows: Vec<Decoded> = db
+        .fetch_with(AssertSqlSafe(sql).into_sql_str(), Some(arguments), |row| {
+            assert_eq!(row.columns().len(), 8);
+            Ok((
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(7)?,
+            ))
+        })
+        .await
+        .expect("300 rows read in place");
+    assert_eq!(rows.len(), 300);
+    assert_eq!(rows, expected);
+    assert!(rows[0].1.ends_with(&long) && rows[2].2.is_none() && rows[4].7 == Some(5));
+    // A query of two statements: the rows of both, in order.
+    let both = db
+        .fetch_with(
+            AssertSqlSafe("SELECT 1 UNION ALL SELECT 2; SELECT 3").into_sql_str(),
+            None,
+            |row| row.try_get::<i64>(0),
+        )
+        .await
+        .expect("both statements");
+    assert_eq!(both, [1, 2, 3]);
+}
+
+/// The first error stops `fetch_with`'s query and is its answer: a value whose type is not
+/// the one asked for (checked as `Row::try_get` checks it), a column that is not there, the
+/// caller's own error (no row after it is read), SQLite's; the connection serves the next
+/// query as before, and a dropped caller leaves it usable too.
+#[tokio::test]
+async fn sqlite_fetch_with_stops_at_the_first_error() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut db = memory().await;
+    let rows = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) \
+                SELECT i, 'text ' || i FROM n";
+    let query = || AssertSqlSafe(rows).into_sql_str();
+    match db
+        .fetch_with(query(), None, |row| row.try_get::<i64>(1))
+        .await
+    {
+        Err(sea_orm::sqlx::Error::ColumnDecode { index, source }) => {
+            assert_eq!(index, "1");
+            assert!(source.to_string().contains("mismatched types"), "{source}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    match db
+        .fetch_with(query(), None, |row| row.try_get::<i64>(2))
+        .await
+    {
+        Err(sea_orm::sqlx::Error::ColumnIndexOutOfBounds { index: 2, len: 2 }) => {}
+        other => panic!("expected an index out of bounds, got {other:?}"),
+    }
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let stopped = db
+        .fetch_with(query(), None, move |row| {
+            let i: i64 = row.try_get(0)?;
+            seen.fetch_add(1, Ordering::SeqCst);
+            if i == 7 {
+                return Err(sea_orm::sqlx::Error::Protocol(
+                    "the caller's own error".into(),
+                ));
+            }
+            Ok(i)
+        })
+        .await;
+    assert!(
+        matches!(&stopped, Err(sea_orm::sqlx::Error::Protocol(m)) if m == "the caller's own error"),
+        "{stopped:?}"
+    );
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        7,
+        "no row read after the error"
+    );
+    match db
+        .fetch_with(
+            AssertSqlSafe("SELECT * FROM missing").into_sql_str(),
+            None,
+            |row| row.try_get::<i64>(0),
+        )
+        .await
+    {
+        Err(sea_orm::sqlx::Error::Database(e)) => {
+            assert!(e.message().contains("no such table"), "{e}");
+        }
+        other => panic!("expected SQLite's error, got {other:?}"),
+    }
+    // Sent, then dropped before its answer: the worker runs it to its end and the next query
+    // finds the connection as before.
+    let pending = db.fetch_with(query(), None, |row| row.try_get::<i64>(0));
+    let _ = futures::poll!(Box::pin(pending));
+    let all = db
+        .fetch_with(query(), None, |row| row.try_get::<i64>(0))
+        .await
+        .expect("the next query");
+    assert_eq!(all, (1..=50).collect::<Vec<i64>>());
 }

@@ -65,10 +65,14 @@ impl ExecuteIter<'_> {
     }
 }
 
-impl Iterator for ExecuteIter<'_> {
-    type Item = Result<Either<SqliteQueryResult, SqliteRow>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl ExecuteIter<'_> {
+    /// The next step, as [`Iterator::next`], with a row handed to `on_row` while the statement
+    /// stands on it instead of copied into a [`SqliteRow`] (todo-chatbot's vendored copy, see
+    /// vendor/README.md: [`SqliteConnection::fetch_with`](super::SqliteConnection::fetch_with)).
+    pub(crate) fn next_with<R>(
+        &mut self,
+        on_row: impl FnOnce(&StatementHandle, &std::sync::Arc<Vec<crate::SqliteColumn>>, &std::sync::Arc<sqlx_core::HashMap<sqlx_core::ext::ustr::UStr, usize>>) -> R,
+    ) -> Option<Result<Either<SqliteQueryResult, R>, Error>> {
         let statement = if self.goto_next {
             let statement = match self.statement.prepare_next(self.handle) {
                 Ok(Some(statement)) => statement,
@@ -99,7 +103,7 @@ impl Iterator for ExecuteIter<'_> {
             Ok(true) => {
                 self.logger.increment_rows_returned();
 
-                Some(Ok(Either::Right(SqliteRow::current(
+                Some(Ok(Either::Right(on_row(
                     statement.handle,
                     statement.columns,
                     statement.column_names,
@@ -122,6 +126,14 @@ impl Iterator for ExecuteIter<'_> {
             }
             Err(e) => Some(Err(e.into())),
         }
+    }
+}
+
+impl Iterator for ExecuteIter<'_> {
+    type Item = Result<Either<SqliteQueryResult, SqliteRow>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with(SqliteRow::current)
     }
 }
 

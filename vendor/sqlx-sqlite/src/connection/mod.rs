@@ -239,6 +239,26 @@ impl SqliteConnection {
     ) -> Result<SqliteBatch, Error> {
         self.worker.batch(begin, statements).await
     }
+
+    /// todo-chatbot's vendored copy (see vendor/README.md): runs `query` and makes each of its
+    /// rows into a `T` with `f`, on the connection's worker thread while the statement stands
+    /// on the row, answering once with all of them. `fetch_all` copies each row's texts into a
+    /// [`SqliteRow`](crate::SqliteRow) and sends the rows one at a time to the caller, who
+    /// decodes and drops them: for a query of hundreds of rows, more work than SQLite's own.
+    /// The first error (of SQLite's or of `f`) stops the query and is the answer. Dropping the
+    /// future once the command is sent does not stop the query: the worker runs it to its end.
+    pub async fn fetch_with<T, F>(
+        &mut self,
+        query: sqlx_core::sql_str::SqlStr,
+        arguments: Option<crate::SqliteArguments>,
+        f: F,
+    ) -> Result<Vec<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnMut(&crate::SqliteRowRef<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        self.worker.fetch_with(query, arguments, f).await
+    }
 }
 
 impl Debug for SqliteConnection {

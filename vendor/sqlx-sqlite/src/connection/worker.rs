@@ -17,7 +17,7 @@ use sqlx_core::Either;
 use crate::connection::establish::EstablishParams;
 use crate::connection::execute;
 use crate::connection::ConnectionState;
-use crate::{SqliteArguments, SqliteQueryResult, SqliteRow, SqliteStatement};
+use crate::{SqliteArguments, SqliteQueryResult, SqliteRow, SqliteRowRef, SqliteStatement};
 
 #[cfg(feature = "deserialize")]
 use crate::connection::deserialize::{deserialize, serialize, SchemaName, SqliteOwnedBuf};
@@ -98,6 +98,14 @@ enum Command {
         begin: SqlStr,
         statements: Vec<super::SqliteBatchStatement>,
         tx: oneshot::Sender<Result<super::SqliteBatch, Error>>,
+    },
+    /// todo-chatbot's vendored copy (see vendor/README.md): a query whose rows are read in
+    /// place by the caller's function, see
+    /// [`SqliteConnection::fetch_with`](super::SqliteConnection::fetch_with).
+    Fetch {
+        query: SqlStr,
+        arguments: Option<SqliteArguments>,
+        rows: Box<dyn RowCollector>,
     },
     UnlockDb,
     ClearCache {
@@ -348,6 +356,11 @@ impl ConnectionWorker {
                             tx.send(run_batch(&mut conn, &shared, begin, statements)).ok();
                             update_cached_statements_size(&conn, &shared.cached_statements_size);
                         }
+                        Command::Fetch { query, arguments, mut rows } => {
+                            let result = fetch_with(&mut conn, query, arguments, &mut *rows);
+                            rows.answer(result);
+                            update_cached_statements_size(&conn, &shared.cached_statements_size);
+                        }
                         Command::ClearCache { tx } => {
                             conn.statements.clear();
                             update_cached_statements_size(&conn, &shared.cached_statements_size);
@@ -525,6 +538,37 @@ impl ConnectionWorker {
         .await?
     }
 
+    /// todo-chatbot's vendored copy (see vendor/README.md).
+    pub(crate) async fn fetch_with<T, F>(
+        &mut self,
+        query: SqlStr,
+        arguments: Option<SqliteArguments>,
+        f: F,
+    ) -> Result<Vec<T>, Error>
+    where
+        T: Send + 'static,
+        F: FnMut(&SqliteRowRef<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let rows = Box::new(Collector {
+            f,
+            rows: Vec::new(),
+            tx,
+        });
+        self.command_tx
+            .send_async((
+                Command::Fetch {
+                    query,
+                    arguments,
+                    rows,
+                },
+                Span::current(),
+            ))
+            .await
+            .map_err(|_| Error::WorkerCrashed)?;
+        rx.await.map_err(|_| Error::WorkerCrashed)?
+    }
+
     pub(crate) async fn clear_cache(&mut self) -> Result<(), Error> {
         self.oneshot_cmd(|tx| Command::ClearCache { tx }).await
     }
@@ -591,6 +635,62 @@ fn prepare(conn: &mut ConnectionState, query: SqlStr) -> Result<SqliteStatement,
 
 fn update_cached_statements_size(conn: &ConnectionState, size: &AtomicUsize) {
     size.store(conn.statements.len(), Ordering::Release);
+}
+
+/// todo-chatbot's vendored copy (see vendor/README.md): what a [`Command::Fetch`] does with
+/// each row, on the worker thread, and how it answers.
+pub(crate) trait RowCollector: Send {
+    /// Reads a row while the statement stands on it; an error stops the query.
+    fn row(&mut self, row: &SqliteRowRef<'_>) -> Result<(), Error>;
+    /// Answers the caller: the rows read, or the error that stopped the query.
+    fn answer(self: Box<Self>, result: Result<(), Error>);
+}
+
+/// The rows of a [`Command::Fetch`], each made by the caller's function.
+struct Collector<T, F> {
+    f: F,
+    rows: Vec<T>,
+    tx: oneshot::Sender<Result<Vec<T>, Error>>,
+}
+
+impl<T, F> RowCollector for Collector<T, F>
+where
+    T: Send,
+    F: FnMut(&SqliteRowRef<'_>) -> Result<T, Error> + Send,
+{
+    fn row(&mut self, row: &SqliteRowRef<'_>) -> Result<(), Error> {
+        self.rows.push((self.f)(row)?);
+        Ok(())
+    }
+
+    fn answer(self: Box<Self>, result: Result<(), Error>) {
+        let Collector { rows, tx, .. } = *self;
+        // The caller may have gone (its future dropped): nothing to answer then.
+        let _ = tx.send(result.map(|()| rows));
+    }
+}
+
+/// todo-chatbot's vendored copy (see vendor/README.md): runs `query` (each of its statements, as
+/// [`Command::Execute`] does) and hands every row to `rows` while the statement stands on it.
+fn fetch_with(
+    conn: &mut ConnectionState,
+    query: SqlStr,
+    arguments: Option<SqliteArguments>,
+    rows: &mut dyn RowCollector,
+) -> Result<(), Error> {
+    let mut iter = execute::iter(conn, query, arguments, true)?;
+    loop {
+        let step = iter.next_with(|statement, columns, _| {
+            // SAFETY: `next_with` calls this while the statement stands on the row, and the
+            // `SqliteRowRef` does not outlive the call.
+            rows.row(&unsafe { SqliteRowRef::new(statement, columns) })
+        });
+        match step {
+            None => return Ok(()),
+            Some(Err(e)) | Some(Ok(Either::Right(Err(e)))) => return Err(e),
+            Some(Ok(_)) => {}
+        }
+    }
 }
 
 /// todo-chatbot's vendored copy (see vendor/README.md): runs `begin`, then `statements` in
