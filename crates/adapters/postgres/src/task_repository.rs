@@ -1,12 +1,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRowRef};
 use sea_orm::sqlx::{self, AssertSqlSafe, IntoArguments, SqlSafeStr};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
-    Select, Statement,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Values,
 };
 use sea_query_sqlx::SqlxValues;
 use todo_domain::{
@@ -131,32 +131,6 @@ impl ListedRow {
         })
     }
 
-    /// One row of a listing's result; `first` says it is the result's first row.
-    ///
-    /// PostgreSQL describes a result's columns once, for every row of it (one RowDescription),
-    /// so their types are checked on the first row and the rows after it are only decoded:
-    /// sqlx's check of every value of every row was ~7% of the instructions of a chat that
-    /// lists 400 tasks (BENCHMARKS.md, "The seventh pass"). SQLite types each value on its
-    /// own, so every SQLite row is checked.
-    fn from_result(res: &QueryResult, first: bool) -> Result<Self, DbErr> {
-        let decoded = if let Some(row) = res.try_as_pg_row() {
-            Self::decode(row, first)
-        } else if let Some(row) = res.try_as_sqlite_row() {
-            Self::decode(row, true)
-        } else {
-            // No other driver is built in; decode by name as the entity does.
-            return Ok(Self {
-                id: res.try_get("", "id")?,
-                title: res.try_get("", "title")?,
-                description: res.try_get("", "description")?,
-                completed: res.try_get("", "completed")?,
-                created_at: res.try_get("", "created_at")?,
-                updated_at: res.try_get("", "updated_at")?,
-            });
-        };
-        decoded.map_err(decode_error)
-    }
-
     /// A row of [`listing`] as SQLite's statement stands on it (see
     /// [`SeaTaskRepository::list_sqlite`]): each value's type checked, as sqlx's `try_get`.
     fn read(row: &SqliteRowRef<'_>) -> Result<Self, sqlx::Error> {
@@ -226,6 +200,45 @@ impl SeaTaskRepository {
             })?;
         rows.into_iter().map(|row| row.into_task(user)).collect()
     }
+
+    /// [`TaskRepository::list_tasks`] on PostgreSQL: each row decoded as it comes off the
+    /// connection (sqlx's row stream), where sea-orm's `query_all` collected every row first
+    /// (a vector grown by copying, each row moved again into a `QueryResult`) and the tasks
+    /// were decoded from that in a second pass (BENCHMARKS.md, "The sixteenth pass").
+    ///
+    /// PostgreSQL describes a result's columns once, for every row of it (one RowDescription),
+    /// so their types are checked on the first row and the rows after it are only decoded:
+    /// sqlx's check of every value of every row was ~7% of the instructions of a chat that
+    /// lists 400 tasks (BENCHMARKS.md, "The seventh pass").
+    async fn list_postgres(
+        &self,
+        statement: Statement,
+        user: &UserId,
+    ) -> Result<Vec<Task>, TaskRepositoryError> {
+        let Statement { sql, values, .. } = statement;
+        let query = sqlx::query_with(
+            AssertSqlSafe(sql),
+            SqlxValues(values.unwrap_or(Values(Vec::new()))),
+        );
+        let mut connection = self
+            .reader
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| task_error(acquire_error(e)))?;
+        let mut rows = query.fetch(&mut *connection);
+        let mut tasks = Vec::new();
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .map_err(|e| task_error(query_error(e)))?
+        {
+            let listed = ListedRow::decode(&row, tasks.is_empty())
+                .map_err(|e| task_error(decode_error(e)))?;
+            tasks.push(listed.into_task(user)?);
+        }
+        Ok(tasks)
+    }
 }
 
 #[async_trait]
@@ -257,22 +270,13 @@ impl TaskRepository for SeaTaskRepository {
     ) -> Result<Vec<Task>, TaskRepositoryError> {
         let backend = self.reader.get_database_backend();
         let statement = listing(user, filter).build(backend);
-        if backend == DbBackend::Sqlite {
-            return self.list_sqlite(statement, user).await;
+        match backend {
+            DbBackend::Sqlite => self.list_sqlite(statement, user).await,
+            DbBackend::Postgres => self.list_postgres(statement, user).await,
+            other => Err(TaskRepositoryError::Unexpected(format!(
+                "no task listing for {other:?}"
+            ))),
         }
-        let rows = self
-            .reader
-            .query_all_raw(statement)
-            .await
-            .map_err(task_error)?;
-        rows.iter()
-            .enumerate()
-            .map(|(n, row)| {
-                ListedRow::from_result(row, n == 0)
-                    .map_err(task_error)?
-                    .into_task(user)
-            })
-            .collect()
     }
 
     async fn get_task(&self, user: &UserId, id: TaskId) -> Result<Task, TaskRepositoryError> {

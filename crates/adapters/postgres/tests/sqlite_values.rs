@@ -377,10 +377,29 @@ async fn sqlite_reads_a_time_as_upstream_did() {
                 Some(dt.offset().local_minus_utc()),
                 "{text:?}: the offset"
             );
-            let utc: DateTime<Utc> = row.try_get("t").expect("as UTC");
-            assert_eq!(utc, dt, "{text:?} in UTC");
         }
+        // In UTC (the vendored crate's own way for a time written in UTC): the same time, and
+        // an error wherever upstream had one.
+        let utc = row.try_get::<DateTime<Utc>, _>("t").ok();
+        assert_eq!(
+            utc,
+            expected.map(|dt| dt.with_timezone(&Utc)),
+            "{text:?} in UTC"
+        );
     }
+    // Only a text is read as written: the same bytes as a blob are refused as upstream refused
+    // them, a number is a Unix time.
+    let row: SqliteRow = sea_orm::sqlx::query(
+        "SELECT CAST('2026-12-06T21:05:09.5+00:00' AS BLOB) AS b, 1765055109 AS n",
+    )
+    .fetch_one(&mut db)
+    .await
+    .expect("the row");
+    assert!(row.try_get_unchecked::<DateTime<Utc>, _>("b").is_err());
+    assert_eq!(
+        row.try_get::<DateTime<Utc>, _>("n").expect("a Unix time"),
+        DateTime::from_timestamp(1_765_055_109, 0).expect("a time")
+    );
 }
 
 #[tokio::test]
