@@ -265,6 +265,16 @@ impl<'r> SqliteValueRef<'r> {
         self.0.with_blob(|blob| str::from_utf8(blob).map(op))
     }
 
+    /// The bytes of a text read out of SQLite's row ([`SqliteValue::column`]), UTF-8, or `None`
+    /// for any other value (NULL, a number, a blob, a value SQLite holds). Nothing is borrowed
+    /// past the call that uses them. (todo-chatbot's vendored copy, see vendor/README.md.)
+    pub(super) fn row_text(&self) -> Option<&[u8]> {
+        match &self.0.repr {
+            Repr::Text(data) => Some(data.bytes()),
+            _ => None,
+        }
+    }
+
     pub(super) fn text_owned(&self) -> Result<String, str::Utf8Error> {
         self.with_temp_text(|text| text.to_string())
     }
