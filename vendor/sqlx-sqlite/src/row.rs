@@ -100,10 +100,13 @@ impl<'a> SqliteRowRef<'a> {
     where
         T: for<'r> Decode<'r, Sqlite> + Type<Sqlite>,
     {
-        let column = self.columns.get(index).ok_or(Error::ColumnIndexOutOfBounds {
-            index,
-            len: self.columns.len(),
-        })?;
+        let column = self
+            .columns
+            .get(index)
+            .ok_or_else(|| Error::ColumnIndexOutOfBounds {
+                index,
+                len: self.columns.len(),
+            })?;
         let mut bytes = 0;
         // SAFETY: the statement stands on the row while `self` lives; the value reads the row
         // where SQLite holds it and is dropped before this returns (it is never settled).

@@ -588,3 +588,45 @@ async fn sqlite_fetch_with_stops_at_the_first_error() {
         .expect("the next query");
     assert_eq!(all, (1..=50).collect::<Vec<i64>>());
 }
+
+/// A text is checked as UTF-8 before it is decoded as a `String` or `&str`, in a row and read in
+/// place alike: ASCII, other UTF-8, and bytes that are not UTF-8 (refused, not read as
+/// something else), at every length around the word size the ASCII check takes at once.
+#[tokio::test]
+async fn sqlite_checks_a_text_is_utf8_before_decoding_it() {
+    let mut db = memory().await;
+    for len in [0usize, 1, 7, 8, 9, 15, 16, 17, 40] {
+        let ascii = "a".repeat(len);
+        let mut bad = ascii.clone().into_bytes();
+        bad.insert(len / 2, 0xff);
+        let mut accent = ascii.clone();
+        accent.insert(len / 2, 'é');
+        let sql = "SELECT ?1 AS ascii, ?2 AS accent, CAST(?3 AS TEXT) AS bad";
+        let row: SqliteRow = sea_orm::sqlx::query(sql)
+            .bind(&ascii)
+            .bind(&accent)
+            .bind(&bad)
+            .fetch_one(&mut db)
+            .await
+            .expect("the row");
+        assert_eq!(row.try_get::<String, _>("ascii").expect("ascii"), ascii);
+        assert_eq!(row.try_get::<&str, _>("accent").expect("accent"), accent);
+        assert!(row.try_get::<String, _>("bad").is_err(), "{len}");
+        assert!(row.try_get::<&str, _>("bad").is_err(), "{len}");
+        let mut arguments = SqliteArguments::default();
+        arguments.add(ascii.clone()).expect("bind");
+        arguments.add(accent.clone()).expect("bind");
+        arguments.add(bad.clone()).expect("bind");
+        let read = db
+            .fetch_with(AssertSqlSafe(sql).into_sql_str(), Some(arguments), |row| {
+                Ok((
+                    row.try_get::<String>(0)?,
+                    row.try_get::<String>(1)?,
+                    row.try_get::<String>(2).is_err(),
+                ))
+            })
+            .await
+            .expect("read in place");
+        assert_eq!(read, [(ascii, accent, true)], "{len}");
+    }
+}
