@@ -13,8 +13,8 @@ use todo_conversation::testing::conversation_repository_contract;
 use todo_conversation::{ConversationRepository, ConversationRepositoryError};
 use todo_domain::testing::task_repository_contract;
 use todo_domain::{
-    MessageContent, NewTask, Role, TaskRepository, TaskRepositoryError, TaskStatusFilter,
-    TaskTitle, UserId,
+    MessageContent, NewTask, Role, TaskDescription, TaskRepository, TaskRepositoryError,
+    TaskStatusFilter, TaskTitle, UserId,
 };
 use todo_postgres::{Backend, Database, DatabaseSettings, StorageError};
 
@@ -330,6 +330,70 @@ async fn sqlite_data_survives_close_and_reopen() {
         vec![message]
     );
     db.close().await;
+}
+
+/// Titles and descriptions in any script come back as written, from a listing and a single
+/// read alike: ASCII and other UTF-8 of lengths around the word size (the drivers take an
+/// all-ASCII text without decoding it character by character).
+async fn texts_in_any_script_come_back_as_written(db: &Database) {
+    let tasks = db.task_repository();
+    let zoe = user("zoe");
+    let texts = [
+        "buy milk",
+        "a",
+        "exactly sixteen!",
+        "caf\u{e9} au lait",
+        "\u{2615} coffee",
+        "\u{1f95b} milk, then \u{65e5}\u{672c}\u{8a9e}",
+        "seventeen bytes \u{e9}",
+    ];
+    for title in texts {
+        tasks
+            .insert_task(
+                &zoe,
+                NewTask {
+                    title: TaskTitle::parse(title).expect("title"),
+                    description: TaskDescription::parse_optional(Some(&format!(
+                        "{title} / {title}"
+                    )))
+                    .expect("description"),
+                },
+            )
+            .await
+            .expect("insert");
+    }
+    let listed = tasks
+        .list_tasks(&zoe, TaskStatusFilter::All)
+        .await
+        .expect("list");
+    let titles: Vec<&str> = listed.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, texts);
+    for task in &listed {
+        assert_eq!(
+            task.description.as_deref(),
+            Some(format!("{0} / {0}", task.title).as_str())
+        );
+        let read = tasks.get_task(&zoe, task.id).await.expect("get");
+        assert_eq!(&read, task);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_gives_texts_in_any_script_back_as_written() {
+    let file = SqliteTestDatabase::new();
+    let db = file.connect().await;
+    texts_in_any_script_come_back_as_written(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_gives_texts_in_any_script_back_as_written() {
+    with_pg(|pg| async move {
+        let db = pg.connect().await;
+        texts_in_any_script_come_back_as_written(&db).await;
+        db.close().await;
+    })
+    .await;
 }
 
 #[tokio::test]
