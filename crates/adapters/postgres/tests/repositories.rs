@@ -1439,6 +1439,11 @@ async fn postgres_lost_and_recovered() {
                 matches!(result, Err(TaskRepositoryError::Unavailable(_))),
                 "{result:?}"
             );
+            let listed = tasks.list_tasks(&alice, TaskStatusFilter::All).await;
+            assert!(
+                matches!(listed, Err(TaskRepositoryError::Unavailable(_))),
+                "{listed:?}"
+            );
         }
         assert!(matches!(
             tasks.ping().await,
@@ -1449,6 +1454,13 @@ async fn postgres_lost_and_recovered() {
         assert_eq!(
             tasks.get_task(&alice, task.id).await.expect("recovered"),
             task
+        );
+        assert_eq!(
+            tasks
+                .list_tasks(&alice, TaskStatusFilter::All)
+                .await
+                .expect("listed after recovery"),
+            [task.clone()]
         );
         tasks.ping().await.expect("ping after recovery");
         db.close().await;
