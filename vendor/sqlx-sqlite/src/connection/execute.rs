@@ -2,7 +2,10 @@ use crate::connection::{ConnectionHandle, ConnectionState};
 use crate::error::Error;
 use crate::logger::QueryLogger;
 use crate::statement::{StatementHandle, VirtualStatement};
-use crate::{SqliteArguments, SqliteQueryResult, SqliteRow};
+use crate::{SqliteArguments, SqliteColumn, SqliteQueryResult, SqliteRow};
+use sqlx_core::ext::ustr::UStr;
+use sqlx_core::HashMap;
+use std::sync::Arc;
 use sqlx_core::sql_str::SqlSafeStr;
 use sqlx_core::Either;
 
@@ -71,7 +74,7 @@ impl ExecuteIter<'_> {
     /// vendor/README.md: [`SqliteConnection::fetch_with`](super::SqliteConnection::fetch_with)).
     pub(crate) fn next_with<R>(
         &mut self,
-        on_row: impl FnOnce(&StatementHandle, &std::sync::Arc<Vec<crate::SqliteColumn>>, &std::sync::Arc<sqlx_core::HashMap<sqlx_core::ext::ustr::UStr, usize>>) -> R,
+        on_row: impl FnOnce(&StatementHandle, &Arc<Vec<SqliteColumn>>, &Arc<HashMap<UStr, usize>>) -> R,
     ) -> Option<Result<Either<SqliteQueryResult, R>, Error>> {
         let statement = if self.goto_next {
             let statement = match self.statement.prepare_next(self.handle) {
