@@ -1460,7 +1460,7 @@ async fn postgres_lost_and_recovered() {
                 .list_tasks(&alice, TaskStatusFilter::All)
                 .await
                 .expect("listed after recovery"),
-            [task.clone()]
+            [task]
         );
         tasks.ping().await.expect("ping after recovery");
         db.close().await;
