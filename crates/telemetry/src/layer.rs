@@ -467,7 +467,11 @@ where
             return; // a driver's span (it only has to exist) or one the log filter asked for
         }
         let Some(span) = ctx.span(id) else { return };
+        // The clocks read once, together: the exported span begins at `started_at` and lasts
+        // the operation's duration from `started` (see `Tracer::finish`).
+        let started = Instant::now();
         let otel = traced.then(|| {
+            let started_at = std::time::SystemTime::now();
             // The nearest traced ancestor (a driver's span in between has no record).
             let mut parent = span.scope().skip(1).find_map(|p| {
                 let has = p
@@ -482,13 +486,13 @@ where
                     let parent_otel = ext
                         .get_mut::<SpanRecord>()
                         .and_then(|r| r.otel.as_deref_mut());
-                    self.tracer.start(meta, parent_otel)
+                    self.tracer.start(meta, parent_otel, started_at)
                 }
-                None => self.tracer.start(meta, None),
+                None => self.tracer.start(meta, None, started_at),
             }
         });
         let mut record = SpanRecord {
-            start: Some(Instant::now()),
+            start: Some(started),
             http,
             // Decided now, as a per-layer filter would have decided when the span was made.
             logged: op && Filter::<S>::enabled(&self.filter, meta, &ctx),
@@ -591,10 +595,7 @@ where
         };
         drop(ext);
         if let Some(otel) = otel {
-            let end = std::time::SystemTime::now()
-                .checked_sub(now.saturating_duration_since(end))
-                .unwrap_or_else(std::time::SystemTime::now);
-            self.tracer.finish(otel, end);
+            self.tracer.finish(otel, duration);
         }
         if let Some(line) = line {
             self.log.write(line);

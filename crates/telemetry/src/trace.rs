@@ -509,11 +509,13 @@ impl Visit for EventFields {
 
 impl Tracer {
     /// The OTLP span of a new traced span under `parent` (the nearest traced ancestor, whose
-    /// ids are from now on fixed); its fields are recorded by the caller ([`SpanFields`]).
+    /// ids are from now on fixed), begun at `start`; its fields are recorded by the caller
+    /// ([`SpanFields`]).
     pub(crate) fn start(
         &self,
         meta: &'static Metadata<'static>,
         parent: Option<&mut OtelSpan>,
+        start: SystemTime,
     ) -> Box<OtelSpan> {
         let (trace_id, parent_span_id, flags, trace_state) = match parent {
             Some(parent) => {
@@ -551,7 +553,7 @@ impl Tracer {
             name: None,
             kind: SpanKind::Internal,
             status: Status::Unset,
-            start: SystemTime::now(),
+            start,
             end: None,
             values: if recording {
                 vec![FieldValue::Unset; meta.fields().len()]
@@ -585,13 +587,17 @@ impl Tracer {
         OtelEvent::new(name, SystemTime::now(), fields.attributes, 0)
     }
 
-    /// Queues the closed span for export, when it is sampled; `end` is its last exit.
-    pub(crate) fn finish(&self, mut otel: Box<OtelSpan>, end: SystemTime) {
+    /// Queues the closed span for export, when it is sampled. `duration` is the operation's,
+    /// from its start to its last exit, as its log line and histograms report it: the exported
+    /// span ends that long after its start, so that the two never disagree (a second reading
+    /// of the wall clock at the close differed from it by the time between the readings,
+    /// over a millisecond when the thread was preempted there).
+    pub(crate) fn finish(&self, mut otel: Box<OtelSpan>, duration: std::time::Duration) {
         if !(otel.recording && otel.flags.is_sampled()) {
             return;
         }
         if let Some(processor) = &self.processor {
-            otel.end = Some(end);
+            otel.end = Some(otel.start + duration);
             processor.send(otel);
         }
     }
@@ -740,7 +746,7 @@ mod tests {
     }
 
     fn recorded(meta: &'static Metadata<'static>, tracer: &Tracer) -> Box<OtelSpan> {
-        let mut span = tracer.start(meta, None);
+        let mut span = tracer.start(meta, None, SystemTime::now());
         span.recording = true;
         span.values = vec![FieldValue::Unset; meta.fields().len()];
         span

@@ -537,6 +537,13 @@ fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
             "{operation}: the span ({} ms) and the log line ({logged_ms} ms) time the same call",
             span.duration_ms()
         );
+        // To the microsecond the line is written in: one measurement, not two readings of
+        // the clocks that a preempted thread pulls apart.
+        assert!(
+            (span.duration_ms() - logged_ms).abs() < 0.001,
+            "{operation}: the span lasts {} ms, its log line says {logged_ms} ms",
+            span.duration_ms()
+        );
 
         // The histograms.
         one_observation_in_band(
