@@ -41,6 +41,8 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::checkpoint::Checkpoints;
+
 /// Writes taken into one transaction at most.
 const MAX_BATCH: usize = 64;
 
@@ -73,11 +75,12 @@ impl Writer {
     }
 
     /// Starts the task that owns `connection` (the SQLite writer) and runs queued writes in
-    /// batches. The task ends when the last `Writer` clone is dropped.
-    pub(crate) fn queued(connection: DatabaseConnection) -> Self {
+    /// batches, nudging `checkpoints` after each commit. The task ends when the last `Writer`
+    /// clone is dropped.
+    pub(crate) fn queued(connection: DatabaseConnection, checkpoints: Option<Checkpoints>) -> Self {
         let backend = connection.get_database_backend();
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run_batches(connection, rx));
+        tokio::spawn(run_batches(connection, rx, checkpoints));
         Self::Queued(tx, backend)
     }
 
@@ -143,7 +146,11 @@ pub(crate) fn acquire_error(err: sqlx::Error) -> DbErr {
     }
 }
 
-async fn run_batches(connection: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run_batches(
+    connection: DatabaseConnection,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    checkpoints: Option<Checkpoints>,
+) {
     let pool = connection.get_sqlite_connection_pool().clone();
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
@@ -159,14 +166,18 @@ async fn run_batches(connection: DatabaseConnection, mut rx: mpsc::UnboundedRece
                 Err(_) => break,
             }
         }
-        run_batch(&pool, &mut pending).await;
+        if run_batch(&pool, &mut pending).await
+            && let Some(checkpoints) = &checkpoints
+        {
+            checkpoints.wrote();
+        }
     }
 }
 
 /// Runs up to [`MAX_BATCH`] writes from the front of `pending` in one transaction, one
 /// command to the connection's thread, and answers each; the writes after one that failed go
-/// back to the front of `pending`, unrun.
-async fn run_batch(pool: &SqlitePool, pending: &mut VecDeque<Job>) {
+/// back to the front of `pending`, unrun. `true` when the batch committed.
+async fn run_batch(pool: &SqlitePool, pending: &mut VecDeque<Job>) -> bool {
     let taken = pending.len().min(MAX_BATCH);
     let (statements, answers): (Vec<_>, Vec<_>) = pending
         .drain(..taken)
@@ -191,9 +202,10 @@ async fn run_batch(pool: &SqlitePool, pending: &mut VecDeque<Job>) {
             for answer in answers {
                 let _ = answer.send(Err(err.clone()));
             }
-            return;
+            return false;
         }
     };
+    let committed = commit.is_ok();
     let commit = commit.err().map(|e| Arc::new(query_error(e)));
     let mut answers = answers.into_iter();
     for (own, answer) in results.into_iter().zip(answers.by_ref()) {
@@ -213,6 +225,7 @@ async fn run_batch(pool: &SqlitePool, pending: &mut VecDeque<Job>) {
     {
         pending.push_front(job);
     }
+    committed
 }
 
 #[cfg(test)]
@@ -255,7 +268,7 @@ mod tests {
     async fn queued_writes_commit_together_and_a_failure_stays_its_own() {
         let dir = tempfile::tempdir().expect("tempdir");
         let connection = file_database(&dir, "CREATE TABLE t (n INTEGER NOT NULL)").await;
-        let writer = Writer::queued(connection.clone());
+        let writer = Writer::queued(connection.clone(), None);
         let writes: Vec<_> = (0..40)
             .map(|n| {
                 let writer = writer.clone();
@@ -297,7 +310,7 @@ mod tests {
                  CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p (id), n INTEGER NOT NULL)",
         )
         .await;
-        let writer = Writer::queued(connection.clone());
+        let writer = Writer::queued(connection.clone(), None);
         let statement = Statement::from_sql_and_values(
             DbBackend::Sqlite,
             "INSERT INTO p (n) VALUES (?1); \
@@ -330,7 +343,7 @@ mod tests {
                      p_id INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)",
         )
         .await;
-        let writer = Writer::queued(connection.clone());
+        let writer = Writer::queued(connection.clone(), None);
         let writes: Vec<_> = [
             "INSERT INTO c (n) VALUES (1)",
             "INSERT INTO c (n, p_id) VALUES (2, 99)",
@@ -357,7 +370,7 @@ mod tests {
     #[tokio::test]
     async fn a_batch_that_cannot_begin_fails_each_write() {
         let connection = Database::connect("sqlite::memory:").await.expect("connect");
-        let writer = Writer::queued(connection.clone());
+        let writer = Writer::queued(connection.clone(), None);
         connection.close_by_ref().await.expect("close");
         let err = writer
             .rows(sql("SELECT 1"))
