@@ -30,8 +30,9 @@ pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
 /// The WAL's size in pages at which the writer connection checkpoints by itself
 /// (`PRAGMA wal_autocheckpoint`, SQLite's default 1,000): the backstop that lets the WAL start
 /// over (see the module documentation), about 16 MB of WAL with 4 KiB pages. In 20 s `new`
-/// runs with the background task, the writer at 1,000 pages served as few chats as without
-/// it; at 4,000, 8-9% more (BENCHMARKS.md, "The seventeenth pass").
+/// runs with the background task, the writer at 1,000 pages served no more chats than without
+/// it (it still ran most checkpoints); at 4,000, 6% and 15% more in two alternated pairs
+/// (BENCHMARKS.md, "The seventeenth pass").
 pub(crate) const WRITER_AUTOCHECKPOINT: u32 = 4000;
 
 const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
