@@ -115,6 +115,25 @@ impl Health {
 mod tests {
     use super::*;
 
+    /// A nudge that finds the database closed (`Database::close` while the writer's last
+    /// batch committed) ends the task, without logging a failure, instead of leaving it waiting
+    /// for nudges that cannot help.
+    #[tokio::test]
+    async fn the_task_ends_when_the_database_is_closed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/c.db?mode=rwc", dir.path().display());
+        let connection = sea_orm::Database::connect(url.as_str())
+            .await
+            .expect("connect");
+        let (nudge, nudges) = mpsc::channel(1);
+        nudge.try_send(()).expect("nudge");
+        connection.close_by_ref().await.expect("close");
+        tokio::time::timeout(Duration::from_secs(5), run(connection, nudges))
+            .await
+            .expect("the task ended though its nudges were still open");
+        drop(nudge);
+    }
+
     #[test]
     fn a_failure_is_logged_once_when_it_starts_and_once_when_it_ends() {
         let mut health = Health::default();
