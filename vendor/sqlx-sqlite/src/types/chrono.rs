@@ -104,8 +104,8 @@ impl<'r> Decode<'r, Sqlite> for DateTime<Utc> {
 /// for the `T`, no fraction or one of up to nine digits), read in one pass of fixed positions:
 /// the value [`decode_rfc3339_written`] gives, in UTC, with ~170–190 instructions fewer a time
 /// than its ~490 (a task listing's row has two times, which were then a third of its
-/// decoding). `None` for
-/// anything else (another offset, a leap second, ...), which goes that way.
+/// decoding). `None` for anything else (another offset, a leap second, ...), which goes that
+/// way.
 fn decode_utc_written(s: &[u8]) -> Option<DateTime<Utc>> {
     let body = match s {
         [body @ .., b'+', b'0', b'0', b':', b'0', b'0'] | [body @ .., b'Z' | b'z'] => body,
