@@ -825,6 +825,71 @@ async fn chat_conversations_and_messages() {
     app.stop().await;
 }
 
+/// A listing chat's answer goes out whole, with its length (its listing is sent as a piece of
+/// its own, not copied into the body): `Content-Length` and no chunked encoding, and the
+/// listing in it is every task the tasks endpoint lists.
+#[tokio::test]
+async fn a_listing_chat_answer_is_sent_whole_with_its_length() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        "listing-answer",
+        &[
+            ("RATE_LIMIT_PER_MINUTE", "100000"),
+            ("RATE_LIMIT_BURST", "1000"),
+        ],
+    )
+    .await
+    .expect("sqlite always runs");
+    for i in 0..300 {
+        let body = json!({"title": format!("buy \"milk\" {i} \u{2615}"), "description": (i % 3 == 0).then_some("a\tb")});
+        let resp = app
+            .as_user("alice", Method::POST, "/api/alice/tasks", Some(&body))
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let body = json!({"message": "show my tasks"});
+    let resp = app
+        .as_user("alice", Method::POST, "/api/alice/chat", Some(&body))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("transfer-encoding").is_none());
+    let length: usize = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a content-length");
+    let text = resp.bytes().await.expect("body");
+    assert_eq!(text.len(), length);
+    assert!(length > 300 * 100, "{length} bytes for 300 tasks");
+    let answer: Value = serde_json::from_slice(&text).expect("json");
+    assert_eq!(answer["tool_calls"][0]["name"], "list_tasks");
+    let listed = answer["tool_calls"][0]["result"]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .clone();
+    let tasks: Value = app
+        .as_user("alice", Method::GET, "/api/alice/tasks", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tasks = tasks.as_array().expect("tasks");
+    assert_eq!(listed.len(), 300);
+    assert_eq!(listed.len(), tasks.len());
+    for (listed, task) in listed.iter().zip(tasks) {
+        assert_task_shape(listed);
+        for key in ["id", "title", "description", "completed"] {
+            assert_eq!(listed[key], task[key], "{key}");
+        }
+    }
+    assert!(
+        answer["response"]
+            .as_str()
+            .is_some_and(|r| r.contains("buy \"milk\" 299 \u{2615}"))
+    );
+}
+
 #[tokio::test]
 async fn rate_limiting_is_per_user_with_retry_after() {
     let app = TestApp::spawn_with(

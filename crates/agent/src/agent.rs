@@ -47,14 +47,15 @@ struct Record {
 }
 
 /// The records of a run, once nothing else holds their results (the messages are gone), so
-/// that no result is copied.
+/// that no result is copied. From here on a result is only written out: a listing keeps its
+/// JSON text and drops its tasks ([`ToolOutput::into_written`]).
 fn finish(records: Vec<Record>) -> Vec<ToolCallRecord> {
     records
         .into_iter()
         .map(|r| ToolCallRecord {
             name: r.name,
             arguments: r.arguments,
-            result: Arc::unwrap_or_clone(r.result),
+            result: Arc::unwrap_or_clone(r.result).into_written(),
         })
         .collect()
 }

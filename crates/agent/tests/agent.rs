@@ -13,7 +13,7 @@ use todo_conversation::testing::InMemoryConversationRepository;
 use todo_conversation::{ConversationRepository, ConversationService};
 use todo_domain::testing::InMemoryTaskRepository;
 use todo_domain::{ConversationId, MessageContent, Role, TaskRepository, TaskStatusFilter, UserId};
-use todo_tools::ToolSet;
+use todo_tools::{ToolOutput, ToolSet};
 
 /// Answers from a script, one entry per call, and keeps every request it saw.
 #[derive(Default)]
@@ -212,6 +212,12 @@ async fn several_rounds_and_several_calls_per_round() {
             .as_array()
             .map(Vec::len),
         Some(2)
+    );
+    // The answer carries the listing as its text only; the model saw the tasks.
+    assert!(
+        matches!(out.tool_calls[2].result, ToolOutput::Written(_)),
+        "{:?}",
+        out.tool_calls[2].result
     );
     assert_eq!(out.tool_calls[3].result.to_value()["status"], "completed");
     assert_eq!(w.model.requests().len(), 4);

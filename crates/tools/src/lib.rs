@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 use todo_domain::{ConversationId, TaskRepository, TaskRepositoryError, UserId};
 
-pub use output::{TaskList, ToolOutput};
+pub use output::{TaskList, ToolOutput, WrittenResult};
 pub use task_tools::{AddTask, CompleteTask, DeleteTask, ListTasks, UpdateTask};
 
 /// A tool as a model (or an MCP client) sees it: name, what it does, JSON-schema parameters.

@@ -27,6 +27,10 @@ pub enum ToolOutput {
     /// A call the model can correct (bad arguments, no such task, no such tool):
     /// `{"error": message}`.
     Error(String),
+    /// A result held as its JSON text alone, once nothing reads it typed any more
+    /// ([`ToolOutput::into_written`]): a listing at the end of an agent's run, which the chat
+    /// answer carries as text.
+    Written(WrittenResult),
 }
 
 impl ToolOutput {
@@ -37,6 +41,19 @@ impl ToolOutput {
             task_id: task.id,
             status,
             title: task.title.clone(),
+        }
+    }
+
+    /// The result with a listing's tasks dropped and its JSON text kept, for a result that
+    /// from now on is only written out (the other results are small and stay as they are). A
+    /// listing chat's answer held a user's every task twice until it was sent, as tasks and as
+    /// text: with 1,800 tasks ~230 kB beside the ~300 kB of text, in every listing chat in
+    /// flight (BENCHMARKS.md, "The eighteenth pass").
+    #[must_use]
+    pub fn into_written(self) -> Self {
+        match self {
+            Self::Tasks(list) => Self::Written(WrittenResult(list.into_json())),
+            other => other,
         }
     }
 
@@ -55,6 +72,7 @@ impl ToolOutput {
     pub fn json_size(&self) -> usize {
         match self {
             Self::Tasks(tasks) => tasks.json().get().len(),
+            Self::Written(text) => text.get().len(),
             // `{"task_id":…,"status":"…","title":"…"}` takes at most 63 bytes besides the
             // title; the rest leaves room for a few escapes.
             Self::Changed { title, .. } => 72 + title.len(),
@@ -95,7 +113,43 @@ impl TaskList {
     pub fn into_vec(self) -> Vec<Task> {
         self.tasks
     }
+
+    /// The JSON text ([`TaskList::json`]), the tasks dropped.
+    fn into_json(self) -> Box<RawValue> {
+        match self.json.into_inner() {
+            Some(json) => json,
+            None => listing_json(&self.tasks),
+        }
+    }
 }
+
+/// A result's JSON text ([`ToolOutput::Written`]), compact, as [`ToolOutput`]'s `Serialize`
+/// writes it.
+#[derive(Debug, Clone)]
+pub struct WrittenResult(Box<RawValue>);
+
+impl WrittenResult {
+    /// The text.
+    #[must_use]
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text, not copied: a response can send it as it is.
+    #[must_use]
+    pub fn into_string(self) -> String {
+        String::from(Box::<str>::from(self.0))
+    }
+}
+
+/// Two texts are equal when they are the same text.
+impl PartialEq for WrittenResult {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for WrittenResult {}
 
 /// `{"tasks": [...]}` exactly as serde_json writes it from the tasks' `Serialize` form
 /// (compact, the contract's key order, [`timestamp::serialize`]'s times), but written here:
@@ -240,6 +294,7 @@ impl Serialize for ToolOutput {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Tasks(tasks) => tasks.json().serialize(serializer),
+            Self::Written(text) => text.0.serialize(serializer),
             Self::Changed {
                 task_id,
                 status,
@@ -326,6 +381,52 @@ mod tests {
             unreachable!("a listing")
         };
         assert_eq!(copy.into_vec(), tasks);
+    }
+
+    /// A listing written out keeps its text, the same one, whether or not it was written
+    /// before, and writes, measures and compares as the listing did; the other results stay
+    /// as they are.
+    #[test]
+    fn a_written_listing_is_its_text() {
+        let tasks: Vec<Task> = (1..=50).map(|i| task(i, Some("a\tb"))).collect();
+        let fresh = ToolOutput::Tasks(tasks.clone().into());
+        let seen = ToolOutput::Tasks(tasks.into());
+        let ToolOutput::Tasks(list) = &seen else {
+            unreachable!("a listing")
+        };
+        let text = list.json().get().to_owned();
+        let at = list.json().get().as_ptr();
+        let expected = seen.to_value();
+        let seen = seen.into_written();
+        let ToolOutput::Written(written) = &seen else {
+            panic!("not written: {seen:?}")
+        };
+        assert_eq!(written.get().as_ptr(), at, "the text is kept, not copied");
+        assert_eq!(written.get(), text);
+        assert_eq!(seen.to_value(), expected);
+        assert_eq!(seen.to_string(), text);
+        assert_eq!(seen.json_size(), text.len());
+        assert_eq!(serde_json::to_string(&seen).expect("json"), text);
+        assert_eq!(seen.error(), None);
+        let fresh = fresh.into_written();
+        assert_eq!(fresh, seen, "written from the tasks when it was not yet");
+        assert_eq!(seen.clone(), seen);
+        assert_ne!(
+            ToolOutput::Tasks(Vec::new().into()).into_written(),
+            seen,
+            "another text"
+        );
+        let ToolOutput::Written(written) = seen else {
+            unreachable!("written")
+        };
+        let owned = written.into_string();
+        assert_eq!(owned.as_ptr(), at, "handed over, not copied");
+        for other in [
+            ToolOutput::changed(&task(3, None), "deleted"),
+            ToolOutput::Error("Task 3 not found".into()),
+        ] {
+            assert_eq!(other.clone().into_written(), other);
+        }
     }
 
     /// A result's size is what it writes for a listing, and no less than it writes for a

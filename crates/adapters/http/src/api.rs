@@ -19,7 +19,7 @@ use todo_tools::ToolOutput;
 use crate::HttpState;
 use crate::error::ApiError;
 use crate::middleware::AuthUser;
-use crate::payload::{JsonBody, JsonSize};
+use crate::payload::{JsonBody, JsonSize, Pieces};
 use crate::text::Text;
 
 // Timestamps in the form poem-openapi's `ToJSON` gives them (`to_rfc3339`), so that
@@ -149,6 +149,50 @@ impl JsonSize for ChatResponse {
                 // The arguments are a few short fields; the result knows its size.
                 .map(|call| 40 + call.name.len() + 64 + call.result.0.json_size())
                 .sum::<usize>()
+    }
+
+    /// The answer as [`ChatResponse::pieces`] writes it.
+    fn into_body(self) -> serde_json::Result<poem::Body> {
+        self.pieces().map(Pieces::into_body)
+    }
+}
+
+impl ChatResponse {
+    /// What serde writes of the answer, but a result held as its text (a listing, see
+    /// [`ToolOutput::into_written`]) handed over as a piece of its own, not copied.
+    fn pieces(self) -> serde_json::Result<Pieces> {
+        let texts: usize = self
+            .tool_calls
+            .iter()
+            .map(|call| match &call.result.0 {
+                ToolOutput::Written(text) => text.get().len(),
+                _ => 0,
+            })
+            .sum();
+        let mut out = Pieces::with_capacity(self.json_size().saturating_sub(texts));
+        out.push(b"{\"conversation_id\":");
+        serde_json::to_writer(&mut out, &self.conversation_id)?;
+        out.push(b",\"response\":");
+        serde_json::to_writer(&mut out, &self.response)?;
+        out.push(b",\"tool_calls\":[");
+        for (i, call) in self.tool_calls.into_iter().enumerate() {
+            out.push(if i == 0 {
+                b"{\"name\":"
+            } else {
+                b",{\"name\":"
+            });
+            serde_json::to_writer(&mut out, &call.name)?;
+            out.push(b",\"arguments\":");
+            serde_json::to_writer(&mut out, &call.arguments)?;
+            out.push(b",\"result\":");
+            match call.result.0 {
+                ToolOutput::Written(text) => out.push_text(text.into_string()),
+                other => serde_json::to_writer(&mut out, &other)?,
+            }
+            out.push(b"}");
+        }
+        out.push(b"]}");
+        Ok(out)
     }
 }
 
@@ -640,6 +684,82 @@ mod tests {
             response: String::new(),
             tool_calls: Vec::new(),
         });
+        let written = ToolOutput::Tasks((1..=400).map(listed).collect::<Vec<_>>().into());
+        same_both_ways(&ChatResponse {
+            conversation_id: 4,
+            response: "You have 400 tasks:\n- #1 buy".into(),
+            tool_calls: vec![ToolCallBody {
+                name: "list_tasks".into(),
+                arguments: json!({}),
+                result: Any(written.into_written()),
+            }],
+        });
+    }
+
+    /// A chat answer's body is, byte for byte, what serde writes of it, whatever its results;
+    /// a listing held as text goes into it as a piece of its own, the same allocation, not
+    /// a copy.
+    #[test]
+    fn a_chat_answer_is_written_in_pieces_as_serde_writes_it() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:15:30.5Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let listing = |n: i64| {
+            ToolOutput::Tasks(
+                (1..=n)
+                    .map(|i| todo_domain::Task {
+                        id: todo_domain::TaskId::new(i).expect("id"),
+                        user_id: todo_domain::UserId::parse("alice").expect("user"),
+                        title: format!("buy \"milk\"\n{i}"),
+                        description: None,
+                        completed: i % 2 == 0,
+                        created_at: at,
+                        updated_at: at,
+                    })
+                    .collect::<Vec<_>>()
+                    .into(),
+            )
+        };
+        let call = |name: &str, result: ToolOutput| ToolCallBody {
+            name: name.into(),
+            arguments: json!({"title": "a \"b\"", "n": [1, null]}),
+            result: Any(result),
+        };
+        let answers = [
+            vec![],
+            vec![call("list_tasks", listing(3).into_written())],
+            vec![call("list_tasks", listing(0).into_written())],
+            vec![
+                call("add_task", ToolOutput::Error("no \"title\"".into())),
+                call("list_tasks", listing(2)),
+                call("list_tasks", listing(5).into_written()),
+                call("delete_task", ToolOutput::Error("Task 9 not found".into())),
+            ],
+        ];
+        for tool_calls in answers {
+            let texts: Vec<*const u8> = tool_calls
+                .iter()
+                .filter_map(|c| match &c.result.0 {
+                    ToolOutput::Written(text) => Some(text.get().as_ptr()),
+                    _ => None,
+                })
+                .collect();
+            let answer = ChatResponse {
+                conversation_id: i64::MAX,
+                response: "You have 3 tasks:\n- #1 \u{2615}".into(),
+                tool_calls,
+            };
+            let serde = serde_json::to_vec(&answer).expect("json");
+            let parts = answer.pieces().expect("pieces").into_parts();
+            assert!(parts.iter().all(|p| !p.is_empty()), "no empty piece");
+            assert_eq!(parts.concat(), serde, "{}", String::from_utf8_lossy(&serde));
+            for text in texts {
+                assert!(
+                    parts.iter().any(|p| p.as_ptr() == text),
+                    "a written listing is sent as it is"
+                );
+            }
+        }
         same_both_ways(&vec![ConversationBody {
             id: i64::MAX,
             created_at: at,

@@ -86,8 +86,39 @@ pub fn endpoint(
 
 /// A bound HTTP server, not yet serving.
 pub struct HttpServer {
-    acceptor: poem::listener::TcpAcceptor,
+    acceptor: NoDelay,
     addr: SocketAddr,
+}
+
+/// poem's TCP acceptor, each connection with `TCP_NODELAY` set: a response sent in more than
+/// one write (a chat answer's listing is a piece of its own, see `payload::Pieces`) could
+/// otherwise have its last small segment held back by Nagle's algorithm until the client's
+/// delayed ACK, up to 40 ms (the SQLite `new` load scenario's p99 rose from ~25 to 28-46 ms
+/// with it off; BENCHMARKS.md, "The eighteenth pass").
+struct NoDelay(poem::listener::TcpAcceptor);
+
+impl Acceptor for NoDelay {
+    type Io = tokio::net::TcpStream;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(
+        Self::Io,
+        poem::web::LocalAddr,
+        poem::web::RemoteAddr,
+        poem::http::uri::Scheme,
+    )> {
+        let accepted = self.0.accept().await?;
+        // A socket that refuses the option still serves, as before.
+        if let Err(e) = accepted.0.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on an accepted connection");
+        }
+        Ok(accepted)
+    }
 }
 
 impl HttpServer {
@@ -104,7 +135,10 @@ impl HttpServer {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .ok_or_else(|| std::io::Error::other("the listener has no socket address"))?;
-        Ok(Self { acceptor, addr })
+        Ok(Self {
+            acceptor: NoDelay(acceptor),
+            addr,
+        })
     }
 
     #[must_use]
@@ -154,5 +188,19 @@ mod tests {
         let (io, ..) = accepted.expect("accept");
         assert!(client.expect("connect").is_write_vectored());
         assert!(io.is_write_vectored());
+    }
+
+    /// Every connection the server accepts has `TCP_NODELAY` set (see [`NoDelay`]).
+    #[tokio::test]
+    async fn accepted_connections_send_without_delay() {
+        let mut server = super::HttpServer::bind("127.0.0.1", 0).await.expect("bind");
+        let addr = server.local_addr();
+        let (accepted, client) = tokio::join!(
+            server.acceptor.accept(),
+            tokio::net::TcpStream::connect(addr)
+        );
+        let (io, ..) = accepted.expect("accept");
+        assert!(!client.expect("connect").nodelay().expect("client"));
+        assert!(io.nodelay().expect("accepted"));
     }
 }

@@ -7,8 +7,13 @@
 //! scenario. `JsonBody` documents the same schema (`T: Type`) and writes the bytes in one pass
 //! (`T: Serialize`). The two forms of each type are held equal by the tests in `api.rs`.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
 use poem::http::StatusCode;
-use poem::{IntoResponse, Response};
+use poem::{Body, IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Payload;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
@@ -24,8 +29,20 @@ pub(crate) struct JsonBody<T>(pub T);
 /// tasks, each a reallocation that copies what the buffer holds unless the allocator can grow
 /// it in place (64 kB at the last step). An estimate short of the mark costs a step of
 /// growth, no more.
+///
+/// Also how the value becomes a body: by default its serde form written into a buffer of that
+/// size, which a value holding a large text of its own overrides to hand the text over instead
+/// of copying it ([`Pieces`]).
 pub(crate) trait JsonSize {
     fn json_size(&self) -> usize;
+
+    /// The body: the value's serde form, written into a buffer of [`JsonSize::json_size`].
+    fn into_body(self) -> serde_json::Result<Body>
+    where
+        Self: Serialize + Sized,
+    {
+        body(&self).map(Body::from_vec)
+    }
 }
 
 impl<T: JsonSize> JsonSize for Vec<T> {
@@ -53,9 +70,110 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
+/// A JSON body written in pieces: what is written goes into a buffer, and a large text the
+/// value owns (a listing's) is handed over between two buffers as it is instead of being copied
+/// into one. A chat that lists 1,800 tasks held its ~300 kB listing twice until its answer was
+/// sent, as the result and inside the body (BENCHMARKS.md, "The eighteenth pass"). Sent with
+/// its exact length, as one buffer is.
+pub(crate) struct Pieces {
+    done: Vec<Bytes>,
+    buffer: Vec<u8>,
+}
+
+impl Pieces {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            done: Vec::new(),
+            buffer: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Writes `bytes` into the buffer.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// Hands `text` over, after what has been written so far.
+    pub(crate) fn push_text(&mut self, text: String) {
+        if !text.is_empty() {
+            self.end_buffer();
+            self.done.push(Bytes::from(text));
+        }
+    }
+
+    fn end_buffer(&mut self) {
+        if !self.buffer.is_empty() {
+            self.done
+                .push(Bytes::from(std::mem::take(&mut self.buffer)));
+        }
+    }
+
+    /// The pieces, in order, none empty.
+    pub(crate) fn into_parts(mut self) -> Vec<Bytes> {
+        self.end_buffer();
+        self.done
+    }
+
+    pub(crate) fn into_body(self) -> Body {
+        let parts = self.into_parts();
+        let remaining = parts.iter().map(|p| p.len() as u64).sum();
+        Body::from(http_body_util::combinators::BoxBody::new(Parts {
+            parts: parts.into_iter(),
+            remaining,
+        }))
+    }
+}
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.buffer.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// [`Pieces`] as hyper sends them: a frame a piece, the length known up front (hyper writes it
+/// as `Content-Length`).
+struct Parts {
+    parts: std::vec::IntoIter<Bytes>,
+    remaining: u64,
+}
+
+impl http_body::Body for Parts {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let part = self.parts.next();
+        if let Some(part) = &part {
+            self.remaining -= part.len() as u64;
+        }
+        Poll::Ready(part.map(|part| Ok(Frame::data(part))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
 impl<T: Serialize + JsonSize + Send> IntoResponse for JsonBody<T> {
     fn into_response(self) -> Response {
-        match body(&self.0) {
+        match self.0.into_body() {
             Ok(body) => Response::builder()
                 .content_type("application/json; charset=utf-8")
                 .body(body),
