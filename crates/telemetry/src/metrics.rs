@@ -210,16 +210,87 @@ impl Targets {
     }
 }
 
-/// A recorded duration: when (tenths of a second since the summary began) and how long
-/// (milliseconds; negative for an error). 8 bytes, so 100,000 of them cost 800 kB.
-#[derive(Clone, Copy)]
-struct Sample {
-    at: u32,
-    ms: f32,
+/// One operation's recent samples, oldest first: how long each took (milliseconds, negative for
+/// an error; 4 bytes, so 100,000 of them cost 400 kB) and, for every tenth of a second in
+/// which any was recorded, which was the first of that tenth. A time per sample (8 bytes a
+/// sample) held 800 kB an operation once full, and every busy operation fills up in under a
+/// minute of load: ~13 MB of the SQLite `new` scenario's peak RSS, and still growing when its
+/// 20 s ended (BENCHMARKS.md, "The eighteenth pass").
+#[derive(Default)]
+struct Ring {
+    durations: VecDeque<f32>,
+    marks: VecDeque<Mark>,
+    /// How many samples have left the front, ever: `durations[i]` is sample `dropped + i`.
+    dropped: u64,
 }
 
-/// One operation's samples, oldest first.
-type Ring = Arc<Mutex<VecDeque<Sample>>>;
+/// The first sample recorded in tenth `at` (tenths of a second since the summary began).
+#[derive(Clone, Copy)]
+struct Mark {
+    at: u32,
+    first: u64,
+}
+
+impl Ring {
+    /// Appends a sample recorded at `at`, dropping the oldest beyond `max` and, once a tenth,
+    /// those older than `window` tenths. A sample that comes in after one of a later tenth
+    /// (its clock was read before the other's, its lock taken after) counts in that later
+    /// tenth.
+    fn record(&mut self, at: u32, ms: f32, max: usize, window: u32) {
+        if self.marks.back().is_none_or(|m| at > m.at) {
+            self.forget_before(at.saturating_sub(window));
+            self.marks.push_back(Mark {
+                at,
+                first: self.end(),
+            });
+        }
+        if self.durations.len() >= max {
+            self.durations.pop_front();
+            self.dropped += 1;
+            // A mark stays while a sample of its tenth does.
+            while self
+                .marks
+                .get(1)
+                .is_some_and(|next| next.first <= self.dropped)
+            {
+                self.marks.pop_front();
+            }
+        }
+        self.durations.push_back(ms);
+    }
+
+    /// The number of the next sample.
+    fn end(&self) -> u64 {
+        self.dropped + self.durations.len() as u64
+    }
+
+    /// Drops the samples recorded before tenth `oldest`.
+    fn forget_before(&mut self, oldest: u32) {
+        while let Some(mark) = self.marks.front().copied() {
+            if mark.at >= oldest {
+                break;
+            }
+            let until = self
+                .marks
+                .get(1)
+                .map_or_else(|| self.end(), |next| next.first);
+            let gone = usize::try_from(until.saturating_sub(self.dropped))
+                .unwrap_or(usize::MAX)
+                .min(self.durations.len());
+            self.durations.drain(..gone);
+            self.dropped += gone as u64;
+            self.marks.pop_front();
+        }
+    }
+}
+
+/// The rings' first allocation, in samples: a busy operation fills its ring within a minute,
+/// and a ring grown by doubling copied itself at each step and ended up to twice as large as
+/// its samples. Untouched, the reserve costs address space, not memory.
+const RESERVED_SAMPLES: usize = 1 << 17;
+
+/// One operation's ring, shared by the threads that record it.
+type SharedRing = Arc<Mutex<Ring>>;
 
 /// Exact durations of a recent window per operation.
 pub struct Summary {
@@ -227,7 +298,7 @@ pub struct Summary {
     window: Duration,
     max_samples: usize,
     targets: Targets,
-    operations: RwLock<HashMap<String, Ring, foldhash::fast::RandomState>>,
+    operations: RwLock<HashMap<String, SharedRing, foldhash::fast::RandomState>>,
 }
 
 /// One row of `/metrics/summary`.
@@ -272,7 +343,7 @@ impl Summary {
         }
     }
 
-    fn ring(&self, op: &str) -> Ring {
+    fn ring(&self, op: &str) -> SharedRing {
         if let Some(r) = self
             .operations
             .read()
@@ -285,7 +356,12 @@ impl Summary {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(op.to_owned())
-            .or_default()
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Ring {
+                    durations: VecDeque::with_capacity(self.max_samples.min(RESERVED_SAMPLES)),
+                    ..Ring::default()
+                }))
+            })
             .clone()
     }
 
@@ -293,20 +369,19 @@ impl Summary {
     pub fn record(&self, op: &str, duration: Duration, error: bool) {
         let ms = round_ms(duration.as_secs_f64() * 1000.0);
         let ms = ms as f32;
-        let sample = Sample {
-            at: tenths(self.started.elapsed()),
-            ms: if error {
-                -ms.max(f32::MIN_POSITIVE)
-            } else {
-                ms
-            },
+        let ms = if error {
+            -ms.max(f32::MIN_POSITIVE)
+        } else {
+            ms
         };
+        let at = tenths(self.started.elapsed());
         let ring = self.ring(op);
-        let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
-        if ring.len() >= self.max_samples {
-            ring.pop_front();
-        }
-        ring.push_back(sample);
+        ring.lock().unwrap_or_else(PoisonError::into_inner).record(
+            at,
+            ms,
+            self.max_samples,
+            tenths(self.window),
+        );
     }
 
     /// Percentiles over the window, per operation, sorted by name.
@@ -314,7 +389,7 @@ impl Summary {
     pub fn report(&self) -> SummaryReport {
         let now = tenths(self.started.elapsed());
         let oldest = now.saturating_sub(tenths(self.window));
-        let rings: Vec<(String, Ring)> = self
+        let rings: Vec<(String, SharedRing)> = self
             .operations
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -323,24 +398,24 @@ impl Summary {
             .collect();
         let mut operations = Vec::with_capacity(rings.len());
         for (op, ring) in rings {
-            let (mut durations, errors) = {
+            let (durations, errors) = {
                 let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
-                while ring.front().is_some_and(|s| s.at < oldest) {
-                    ring.pop_front();
-                }
-                let errors = ring.iter().filter(|s| s.ms < 0.0).count() as u64;
+                ring.forget_before(oldest);
+                let errors = ring.durations.iter().filter(|ms| **ms < 0.0).count() as u64;
                 (
-                    ring.iter()
-                        .map(|s| f64::from(s.ms.abs()))
-                        .collect::<Vec<f64>>(),
+                    ring.durations
+                        .iter()
+                        .map(|ms| ms.abs())
+                        .collect::<Vec<f32>>(),
                     errors,
                 )
             };
             if durations.is_empty() {
                 continue;
             }
-            durations.sort_by(f64::total_cmp);
-            let p = |q: f64| round_ms(percentile(&durations, q));
+            let mut durations = durations;
+            durations.sort_by(f32::total_cmp);
+            let p = |q: f64| round_ms(f64::from(durations[nearest_rank(durations.len(), q) - 1]));
             let p95 = p(0.95);
             let target = self.targets.for_operation(&op);
             operations.push(OperationSummary {
@@ -349,7 +424,7 @@ impl Summary {
                 p50_ms: p(0.50),
                 p95_ms: p95,
                 p99_ms: p(0.99),
-                max_ms: round_ms(durations[durations.len() - 1]),
+                max_ms: round_ms(f64::from(durations[durations.len() - 1])),
                 target_p95_ms: target,
                 within_target: target.map(|t| p95 < t),
                 operation: op,
@@ -366,8 +441,12 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
+    sorted[nearest_rank(sorted.len(), q) - 1]
+}
+
+/// The nearest rank (1-based) of quantile `q` among `len` sorted values, `len` > 0.
+fn nearest_rank(len: usize, q: f64) -> usize {
+    ((q * len as f64).ceil() as usize).clamp(1, len)
 }
 
 /// Every metric the process exposes.
@@ -581,6 +660,69 @@ mod tests {
             .find(|o| o.operation == "agent_execution")
             .expect("row");
         assert_eq!((agent.target_p95_ms, agent.within_target), (None, None));
+    }
+
+    fn kept(ring: &Ring) -> Vec<f32> {
+        ring.durations.iter().copied().collect()
+    }
+
+    /// A ring keeps the latest `max` samples and the tenths they were recorded in, one mark a
+    /// tenth, and forgets whole tenths that fall out of the window.
+    #[test]
+    fn a_ring_keeps_the_latest_samples_and_their_tenths() {
+        let mut ring = Ring::default();
+        // Tenths 0..10, three samples each (ms = tenth * 10 + i), at most 12 kept, a window
+        // of 1,000 tenths.
+        for at in 0..10u32 {
+            for i in 0..3u32 {
+                ring.record(at, (at * 10 + i) as f32, 12, 1000);
+            }
+        }
+        assert_eq!(ring.durations.len(), 12);
+        assert_eq!(kept(&ring)[0], 60.0, "the oldest kept is tenth 6's first");
+        assert_eq!(ring.dropped, 18);
+        // Tenths 6..=9 are still marked, nothing older.
+        assert_eq!(
+            ring.marks.iter().map(|m| m.at).collect::<Vec<_>>(),
+            [6, 7, 8, 9]
+        );
+        // One more drops tenth 6's first sample; its mark stays for the other two.
+        ring.record(9, 92.5, 12, 1000);
+        assert_eq!(kept(&ring)[0], 61.0);
+        assert_eq!(ring.marks.front().map(|m| m.at), Some(6));
+        // Forgetting before tenth 8 drops the rest of 6 and all of 7.
+        ring.forget_before(8);
+        assert_eq!(kept(&ring), [80.0, 81.0, 82.0, 90.0, 91.0, 92.0, 92.5]);
+        assert_eq!(ring.marks.iter().map(|m| m.at).collect::<Vec<_>>(), [8, 9]);
+        // A sample whose clock read an earlier tenth than the last one counts in the last.
+        ring.record(7, 1.0, 12, 1000);
+        assert_eq!(ring.marks.iter().map(|m| m.at).collect::<Vec<_>>(), [8, 9]);
+        ring.forget_before(9);
+        assert_eq!(kept(&ring), [90.0, 91.0, 92.0, 92.5, 1.0]);
+        ring.forget_before(10);
+        assert!(ring.durations.is_empty() && ring.marks.is_empty());
+        ring.record(11, 5.0, 12, 1000);
+        assert_eq!(kept(&ring), [5.0]);
+        assert_eq!(
+            ring.marks
+                .iter()
+                .map(|m| (m.at, m.first))
+                .collect::<Vec<_>>(),
+            [(11, 32)]
+        );
+    }
+
+    /// Without a report, a ring forgets what falls out of the window on its own, once a
+    /// tenth: it holds at most the window's tenths of marks and their samples.
+    #[test]
+    fn a_ring_forgets_the_window_as_it_records() {
+        let mut ring = Ring::default();
+        for at in 0..5000u32 {
+            ring.record(at, at as f32, 100_000, 50);
+        }
+        assert_eq!(ring.marks.len(), 51, "tenths 4949..=4999");
+        assert_eq!(ring.durations.len(), 51);
+        assert_eq!(kept(&ring)[0], 4949.0);
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl ToolOutput {
     #[must_use]
     pub fn json_size(&self) -> usize {
         match self {
-            Self::Tasks(tasks) => tasks.json().get().len(),
+            Self::Tasks(tasks) => tasks.json().len(),
             Self::Written(text) => text.get().len(),
             // `{"task_id":…,"status":"…","title":"…"}` takes at most 63 bytes besides the
             // title; the rest leaves room for a few escapes.
@@ -92,19 +92,19 @@ impl ToolOutput {
 /// is wanted and kept: a chat that lists hundreds of tasks needs that text for the model (the
 /// offline model's token count, the OpenAI adapter's tool message) and again for the chat
 /// answer, and writing it was, twice, an eighth of the server's CPU under load (BENCHMARKS.md,
-/// "The sixth pass"). Serialized as that text through `serde_json`'s `RawValue`: the JSON
-/// serializers (`to_writer`, `to_string`, `to_vec`, `to_value`) take it as it is; the
-/// service serializes a result with nothing else.
+/// "The sixth pass"). Serialized as that text ([`Verbatim`]): the JSON serializers
+/// (`to_writer`, `to_string`, `to_vec`, `to_value`) take it as it is; the service serializes a
+/// result with nothing else.
 #[derive(Debug, Clone, Default)]
 pub struct TaskList {
     tasks: Vec<Task>,
-    json: OnceLock<Box<RawValue>>,
+    json: OnceLock<Box<str>>,
 }
 
 impl TaskList {
     /// `{"tasks": [...]}`, compact.
     #[must_use]
-    pub fn json(&self) -> &RawValue {
+    pub fn json(&self) -> &str {
         self.json.get_or_init(|| listing_json(&self.tasks))
     }
 
@@ -115,7 +115,7 @@ impl TaskList {
     }
 
     /// The JSON text ([`TaskList::json`]), the tasks dropped.
-    fn into_json(self) -> Box<RawValue> {
+    fn into_json(self) -> Box<str> {
         match self.json.into_inner() {
             Some(json) => json,
             None => listing_json(&self.tasks),
@@ -126,19 +126,19 @@ impl TaskList {
 /// A result's JSON text ([`ToolOutput::Written`]), compact, as [`ToolOutput`]'s `Serialize`
 /// writes it.
 #[derive(Debug, Clone)]
-pub struct WrittenResult(Box<RawValue>);
+pub struct WrittenResult(Box<str>);
 
 impl WrittenResult {
     /// The text.
     #[must_use]
     pub fn get(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The text, not copied: a response can send it as it is.
     #[must_use]
     pub fn into_string(self) -> String {
-        String::from(Box::<str>::from(self.0))
+        self.0.into_string()
     }
 }
 
@@ -157,7 +157,7 @@ impl Eq for WrittenResult {}
 /// and a 400-task listing took about a fifth of a listing chat's instructions (BENCHMARKS.md,
 /// "The eighth pass"). Strings that need escaping, and times outside chrono's plain form, go
 /// through serde_json as before. Held equal to the serde form by the tests below.
-fn listing_json(tasks: &[Task]) -> Box<RawValue> {
+fn listing_json(tasks: &[Task]) -> Box<str> {
     // A task's keys, id, flag and two times take ~160 bytes (times with microseconds and an
     // offset); its title and description the rest. Growing the buffer by doubling instead
     // copied it once more (65 kB for 400 tasks).
@@ -189,10 +189,12 @@ fn listing_json(tasks: &[Task]) -> Box<RawValue> {
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
-    // Whole UTF-8: the strings came in whole, everything else written is ASCII.
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    verbatim(text)
+    // Whole UTF-8: the strings came in whole, everything else written is ASCII. Boxed, the
+    // reserve beyond the text is given back in place (a large allocation shrinks without a
+    // copy).
+    String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        .into_boxed_str()
 }
 
 /// `text` as a JSON string, as serde_json writes it: it escapes `"`, `\` and the control
@@ -232,28 +234,56 @@ fn push_time(out: &mut Vec<u8>, at: &Timestamp) {
     }
 }
 
-/// The `RawValue` holding `text`, a JSON text, without parsing it again:
-/// `RawValue::from_string` validates, which took longer than writing the listing. serde_json
-/// writes a string given to it under its raw-value marker as it is (how a `RawValue`
-/// serializes itself), so `to_raw_value` of that is the text, copied once. Should a later
-/// serde_json not know the marker, it writes an object around the text instead, longer than the
-/// text: then the text is parsed after all.
-fn verbatim(text: String) -> Box<RawValue> {
-    /// serde_json's marker (`serde_json::raw::TOKEN`, private), as `RawValue`'s `Serialize`
-    /// passes it.
-    const RAW_VALUE: &str = "$serde_json::private::RawValue";
-    struct Verbatim<'a>(&'a str);
-    impl Serialize for Verbatim<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut raw = serializer.serialize_struct(RAW_VALUE, 1)?;
-            raw.serialize_field(RAW_VALUE, self.0)?;
-            raw.end()
+/// A JSON text, serialized as it is, neither copied into a `RawValue` nor parsed again
+/// (`RawValue::from_string` validates, which took longer than writing the listing; copying a
+/// listing into one held it twice for a moment). serde_json writes a string given to it under
+/// its raw-value marker as it is: that is how a `RawValue` serializes itself. Should a later
+/// serde_json not know the marker ([`marker_known`], checked once), the text goes through a
+/// `RawValue` after all, parsed each time.
+struct Verbatim<'a>(&'a str);
+
+impl Serialize for Verbatim<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if marker_known() {
+            Marked(self.0).serialize(serializer)
+        } else {
+            Parsed(self.0).serialize(serializer)
         }
     }
-    match serde_json::value::to_raw_value(&Verbatim(&text)) {
-        Ok(raw) if raw.get().len() == text.len() => raw,
-        _ => RawValue::from_string(text).unwrap_or_default(),
+}
+
+/// `text` through a `RawValue`, parsed first.
+struct Parsed<'a>(&'a str);
+
+impl Serialize for Parsed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RawValue::from_string(self.0.to_owned())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
+}
+
+/// `text` under serde_json's raw-value marker.
+struct Marked<'a>(&'a str);
+
+impl Serialize for Marked<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// serde_json's marker (`serde_json::raw::TOKEN`, private), as `RawValue`'s
+        /// `Serialize` passes it.
+        const RAW_VALUE: &str = "$serde_json::private::RawValue";
+        let mut raw = serializer.serialize_struct(RAW_VALUE, 1)?;
+        raw.serialize_field(RAW_VALUE, self.0)?;
+        raw.end()
+    }
+}
+
+/// Whether this serde_json writes a text under its raw-value marker as it is (were it not to,
+/// it would write an object around it, longer than the text).
+fn marker_known() -> bool {
+    static KNOWN: OnceLock<bool> = OnceLock::new();
+    *KNOWN.get_or_init(|| {
+        serde_json::to_string(&Marked("{not json")).is_ok_and(|text| text == "{not json")
+    })
 }
 
 impl From<Vec<Task>> for TaskList {
@@ -293,8 +323,8 @@ impl std::fmt::Display for ToolOutput {
 impl Serialize for ToolOutput {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Tasks(tasks) => tasks.json().serialize(serializer),
-            Self::Written(text) => text.0.serialize(serializer),
+            Self::Tasks(tasks) => Verbatim(tasks.json()).serialize(serializer),
+            Self::Written(text) => Verbatim(text.get()).serialize(serializer),
             Self::Changed {
                 task_id,
                 status,
@@ -357,11 +387,8 @@ mod tests {
         let text = list.json();
         assert!(std::ptr::eq(text, list.json()), "written once");
         let tree = json!({ "tasks": tasks });
-        assert_eq!(
-            serde_json::from_str::<Value>(text.get()).expect("json"),
-            tree
-        );
-        assert_eq!(listing.to_string(), text.get());
+        assert_eq!(serde_json::from_str::<Value>(text).expect("json"), tree);
+        assert_eq!(listing.to_string(), text);
         let answer = serde_json::to_vec(&Answer {
             response: "Here are your tasks.",
             result: &listing,
@@ -373,10 +400,10 @@ mod tests {
         );
         let mut written = Vec::new();
         serde_json::to_writer(&mut written, &listing).expect("json");
-        assert_eq!(written, text.get().as_bytes());
+        assert_eq!(written, text.as_bytes());
         let copy = listing.clone();
         assert_eq!(copy, listing);
-        assert_eq!(copy.to_string(), text.get());
+        assert_eq!(copy.to_string(), text);
         let ToolOutput::Tasks(copy) = copy else {
             unreachable!("a listing")
         };
@@ -394,8 +421,8 @@ mod tests {
         let ToolOutput::Tasks(list) = &seen else {
             unreachable!("a listing")
         };
-        let text = list.json().get().to_owned();
-        let at = list.json().get().as_ptr();
+        let text = list.json().to_owned();
+        let at = list.json().as_ptr();
         let expected = seen.to_value();
         let seen = seen.into_written();
         let ToolOutput::Written(written) = &seen else {
@@ -523,20 +550,32 @@ mod tests {
         }
         for tasks in [&tasks[..], &tasks[..1], &[]] {
             let expected = serde_json::to_string(&Serde { tasks }).expect("json");
-            assert_eq!(listing_json(tasks).get(), expected);
+            assert_eq!(&*listing_json(tasks), expected);
         }
     }
 
-    /// A listing's text becomes a `RawValue` without being parsed again: serde_json's raw-value
-    /// marker is still what this serde_json knows (were it not, this text, which does not
-    /// parse, would come back as `null`).
+    /// A listing's text is written as it is, not parsed again: serde_json's raw-value marker is
+    /// still what this serde_json knows (were it not, this text, which does not parse, could
+    /// not be written at all).
     #[test]
     fn a_written_text_is_kept_verbatim() {
+        assert!(marker_known());
+        for text in ["{\"tasks\": [1, 2]}", "{not json"] {
+            assert_eq!(serde_json::to_string(&Verbatim(text)).expect("json"), text);
+            let mut written = Vec::new();
+            serde_json::to_writer(&mut written, &Verbatim(text)).expect("json");
+            assert_eq!(written, text.as_bytes());
+        }
         assert_eq!(
-            verbatim("{\"tasks\": [1, 2]}".to_owned()).get(),
-            "{\"tasks\": [1, 2]}"
+            serde_json::to_value(Verbatim("{\"tasks\": [1, 2]}")).expect("value"),
+            json!({"tasks": [1, 2]})
         );
-        assert_eq!(verbatim("{not json".to_owned()).get(), "{not json");
+        // Without the marker: the same text, parsed first.
+        assert_eq!(
+            serde_json::to_string(&Parsed("{\"tasks\":[1,2]}")).expect("json"),
+            "{\"tasks\":[1,2]}"
+        );
+        assert!(serde_json::to_string(&Parsed("{not json")).is_err());
     }
 
     /// The contract's shapes, and the same JSON a tree of the tasks' serde form would give.
