@@ -45,12 +45,12 @@ const INSERT_MESSAGE_PG: &str = r#"WITH touched AS (
 )
 INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
 SELECT $3, "touched"."id", $4, $5, $1 FROM touched
-RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+RETURNING "id", "created_at""#;
 
 const INSERT_MESSAGE_SQLITE: &str = r#"INSERT INTO "message" ("user_id", "conversation_id", "role", "content", "created_at")
 SELECT ?1, ?2, ?3, ?4, ?5
 WHERE EXISTS (SELECT 1 FROM "conversation" WHERE "id" = ?2 AND "user_id" = ?1)
-RETURNING "id", "user_id", "conversation_id", "role", "content", "created_at""#;
+RETURNING "id", "created_at""#;
 
 /// The latest messages within a budget of bytes, newest first: the latest `$3` read backwards
 /// along the (conversation_id, created_at, id) index as without a budget, their running size
@@ -120,6 +120,17 @@ impl SeaConversationRepository {
             .map_err(conversation_error)
     }
 
+    /// Runs an insert of one message whose RETURNING row is its id and time (an ownership
+    /// check that fails returns none: `NotFound`).
+    async fn write_inserted(&self, statement: Statement) -> Result<message::Inserted, E> {
+        self.writer
+            .models(statement)
+            .await
+            .map_err(conversation_error)?
+            .pop()
+            .ok_or(E::NotFound)
+    }
+
     async fn insert_message_pg(
         &self,
         user: &UserId,
@@ -127,7 +138,7 @@ impl SeaConversationRepository {
         role: Role,
         content: &MessageContent,
         at: Timestamp,
-    ) -> Result<message::Model, E> {
+    ) -> Result<message::Inserted, E> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             INSERT_MESSAGE_PG,
@@ -139,10 +150,7 @@ impl SeaConversationRepository {
                 content.as_str().into(),
             ],
         );
-        self.write_message_rows(statement)
-            .await?
-            .pop()
-            .ok_or(E::NotFound)
+        self.write_inserted(statement).await
     }
 
     /// SQLite has no UPDATE inside WITH: one `INSERT … SELECT … WHERE EXISTS` that checks
@@ -155,7 +163,7 @@ impl SeaConversationRepository {
         role: Role,
         content: &MessageContent,
         at: Timestamp,
-    ) -> Result<message::Model, E> {
+    ) -> Result<message::Inserted, E> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Sqlite,
             INSERT_MESSAGE_SQLITE,
@@ -167,10 +175,7 @@ impl SeaConversationRepository {
                 at.into(),
             ],
         );
-        self.write_message_rows(statement)
-            .await?
-            .pop()
-            .ok_or(E::NotFound)
+        self.write_inserted(statement).await
     }
 }
 
@@ -268,7 +273,7 @@ impl ConversationRepository for SeaConversationRepository {
         content: &MessageContent,
     ) -> Result<Message, E> {
         let at = now();
-        let row = match self.writer.backend() {
+        let inserted = match self.writer.backend() {
             DbBackend::Postgres => {
                 self.insert_message_pg(user, conversation, role, content, at)
                     .await?
@@ -278,7 +283,17 @@ impl ConversationRepository for SeaConversationRepository {
                     .await?
             }
         };
-        row.try_into()
+        // The rest is what was written: the text is not read back (a listing chat's answer
+        // is tens of kilobytes, sent back by PostgreSQL and decoded, or copied out of
+        // SQLite's row, to be dropped by the chat).
+        Ok(Message {
+            id: inserted.id,
+            conversation_id: conversation,
+            user_id: user.clone(),
+            role,
+            content: content.clone(),
+            created_at: inserted.created_at,
+        })
     }
 
     async fn list_messages(

@@ -15,6 +15,13 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// What an insert of a message returns: the rest of the row is what the insert wrote.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Inserted {
+    pub id: i64,
+    pub created_at: DateTimeUtc,
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
