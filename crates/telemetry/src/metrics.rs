@@ -212,10 +212,10 @@ impl Targets {
 
 /// One operation's recent samples, oldest first: how long each took (milliseconds, negative for
 /// an error; 4 bytes, so 100,000 of them cost 400 kB) and, for every tenth of a second in
-/// which any was recorded, which was the first of that tenth. A time per sample (8 bytes a
-/// sample) held 800 kB an operation once full, and every busy operation fills up in under a
-/// minute of load: ~13 MB of the SQLite `new` scenario's peak RSS, and still growing when its
-/// 20 s ended (BENCHMARKS.md, "The eighteenth pass").
+/// which any was recorded, which was the first of that tenth. With a time per sample (8 bytes)
+/// in a ring grown by doubling, an operation held up to 1 MB, and every busy operation fills
+/// its ring in under a minute of load: the SQLite `new` scenario's peak RSS fell by ~7 MB
+/// without it (BENCHMARKS.md, "The eighteenth pass").
 #[derive(Default)]
 struct Ring {
     durations: VecDeque<f32>,
