@@ -33,7 +33,7 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## bench: criterion micro-benchmarks, the decorator and one chat in instructions (callgrind), then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
+## bench: criterion micro-benchmarks, the decorator, one chat and telemetry's cost per request in instructions (callgrind), then the load benchmark (wrk, SQLite and PostgreSQL, pgbench ceiling)
 bench:
 	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1) \
 	  || (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
@@ -45,7 +45,9 @@ bench:
 	set -o pipefail; bash bench/decorator_instructions.sh | tee target/decorator-instructions.txt
 	$(CARGO) build --release --bin $(BIN)
 	set -o pipefail; bash bench/chat_instructions.sh | tee target/chat-instructions.txt
-	DECORATOR_INSTRUCTIONS=target/decorator-instructions.txt CHAT_INSTRUCTIONS=target/chat-instructions.txt bash bench/run.sh
+	set -o pipefail; bash bench/telemetry_instructions.sh | tee target/telemetry-instructions.txt
+	DECORATOR_INSTRUCTIONS=target/decorator-instructions.txt CHAT_INSTRUCTIONS=target/chat-instructions.txt \
+	  TELEMETRY_INSTRUCTIONS=target/telemetry-instructions.txt bash bench/run.sh
 
 ## openapi: print the OpenAPI document
 openapi:

@@ -12,6 +12,7 @@
 #   BENCH_NO_BUILD=1 uses target/release/todo-chatbot as it is
 #   DECORATOR_INSTRUCTIONS: a file of bench/decorator_instructions.sh's output to include
 #   CHAT_INSTRUCTIONS: a file of bench/chat_instructions.sh's output to include
+#   TELEMETRY_INSTRUCTIONS: a file of bench/telemetry_instructions.sh's output to include
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -198,6 +199,11 @@ fi
 if [ -n "${CHAT_INSTRUCTIONS:-}" ] && [ -s "$CHAT_INSTRUCTIONS" ]; then
   { echo; echo "### One chat, in instructions (callgrind, every thread of the server, telemetry on: \`bash bench/chat_instructions.sh\`)"; echo
     echo '```'; cat "$CHAT_INSTRUCTIONS"; echo '```'; } >>"$OUT"
+fi
+if [ -n "${TELEMETRY_INSTRUCTIONS:-}" ] && [ -s "$TELEMETRY_INSTRUCTIONS" ]; then
+  { echo; echo "### Telemetry's cost per request, in instructions (callgrind, telemetry on and off: \`bash bench/telemetry_instructions.sh\`)"; echo
+    echo "off/on is the throughput on/off the instructions alone allow (goal ≥ 0.95); unlike req/s on/off, it does not move with the host."; echo
+    echo '```'; cat "$TELEMETRY_INSTRUCTIONS"; echo '```'; } >>"$OUT"
 fi
 cat "$OUT"
 python3 - "$OUT" <<'PY'
