@@ -295,7 +295,8 @@ type SharedRing = Arc<Mutex<Ring>>;
 /// Exact durations of a recent window per operation.
 pub struct Summary {
     started: Instant,
-    window: Duration,
+    /// The window, in tenths of a second (as samples are timed).
+    window: u32,
     max_samples: usize,
     targets: Targets,
     operations: RwLock<HashMap<String, SharedRing, foldhash::fast::RandomState>>,
@@ -336,7 +337,7 @@ impl Summary {
     pub fn new(window: Duration, max_samples: usize, targets: Targets) -> Self {
         Self {
             started: Instant::now(),
-            window,
+            window: tenths(window),
             max_samples: max_samples.max(1),
             targets,
             operations: RwLock::new(HashMap::default()),
@@ -380,7 +381,7 @@ impl Summary {
             at,
             ms,
             self.max_samples,
-            tenths(self.window),
+            self.window,
         );
     }
 
@@ -388,7 +389,7 @@ impl Summary {
     #[must_use]
     pub fn report(&self) -> SummaryReport {
         let now = tenths(self.started.elapsed());
-        let oldest = now.saturating_sub(tenths(self.window));
+        let oldest = now.saturating_sub(self.window);
         let rings: Vec<(String, SharedRing)> = self
             .operations
             .read()

@@ -126,12 +126,12 @@ impl Pieces {
 
 impl std::io::Write for Pieces {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
+        self.push(buf);
         Ok(buf.len())
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.buffer.extend_from_slice(buf);
+        self.push(buf);
         Ok(())
     }
 
