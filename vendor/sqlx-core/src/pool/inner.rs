@@ -289,7 +289,11 @@ impl<DB: Database> PoolInner<DB> {
                     };
 
                     // Attempt to connect...
-                    return self.connect(deadline, guard).await;
+                    // todo-chatbot's vendored copy: the connect is boxed, so that the rare
+                    // path's future (a PostgreSQL connect holds its TLS handshake, ~14 kB) is
+                    // not part of every acquire's future, which every caller that boxes its
+                    // future (`async_trait`) copies whole on every call.
+                    return Box::pin(self.connect(deadline, guard)).await;
                 }
             }
         )
