@@ -16,7 +16,36 @@ fn is_word(c: char) -> bool {
 
 /// `s` without the keyword `prefix` (compared case-insensitively, ending on a word boundary),
 /// with the whitespace after it trimmed.
+///
+/// The parser tries a message against a few hundred keywords a chat, nearly all of them
+/// ASCII. Their bytes are compared ignoring ASCII case, which is what
+/// [`strip_prefix_ci_by_char`] makes of two ASCII characters, until a byte of either is not
+/// ASCII (a curly apostrophe in `s`, which matches the keyword's `'`, is not): from there the
+/// comparison starts again a character at a time. Character by character throughout, it
+/// took ~75 instructions a try, a third of the offline model's instructions in a chat that adds
+/// a task (BENCHMARKS.md, "The nineteenth pass").
 pub(crate) fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let (text, keyword) = (s.as_bytes(), prefix.as_bytes());
+    for (i, &k) in keyword.iter().enumerate() {
+        let &t = text.get(i)?;
+        if !(k.is_ascii() && t.is_ascii()) {
+            return strip_prefix_ci_by_char(s, prefix);
+        }
+        if !k.eq_ignore_ascii_case(&t) {
+            return None;
+        }
+    }
+    // Every byte compared was ASCII, so the keyword's length is a character boundary of `s`.
+    let rest = s.get(keyword.len()..)?;
+    let ends_in_word = keyword.last().is_some_and(u8::is_ascii_alphanumeric);
+    if ends_in_word && rest.chars().next().is_some_and(is_word) {
+        return None;
+    }
+    Some(rest.trim_start())
+}
+
+/// [`strip_prefix_ci`] for any keyword, a character at a time.
+fn strip_prefix_ci_by_char<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let mut chars = s.char_indices();
     for p in prefix.chars() {
         let (_, c) = chars.next()?;
@@ -325,6 +354,98 @@ mod tests {
         );
         assert_eq!(strip_prefix_ci("#3", "#"), Some("3"));
         assert_eq!(strip_prefix_ci("ad", "add"), None);
+    }
+
+    /// Every string literal without an escape in the parser's sources: its keywords and more.
+    fn literals() -> Vec<&'static str> {
+        let mut found = Vec::new();
+        for source in [
+            include_str!("intent.rs"),
+            include_str!("text.rs"),
+            include_str!("plan.rs"),
+        ] {
+            let mut parts = source.split('"');
+            parts.next();
+            while let (Some(literal), Some(_)) = (parts.next(), parts.next()) {
+                if !literal.contains(['\\', '\n']) && literal.len() < 40 {
+                    found.push(literal);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Texts that start with `keyword`, in other cases, with curly apostrophes, followed by a
+    /// word, a letter, another script or nothing, and each cut short at every character.
+    fn texts_for(keyword: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for text in [
+            format!("{keyword} buy milk"),
+            format!("{} buy milk", keyword.to_uppercase()),
+            format!("{keyword}s"),
+            format!("{keyword}\u{e9}"),
+            format!("{keyword}\u{2019}"),
+            keyword.replace('\'', "\u{2019}"),
+        ] {
+            texts.extend(
+                (0..text.len())
+                    .filter(|&i| text.is_char_boundary(i))
+                    .map(|i| text[..i].to_owned()),
+            );
+            texts.push(text);
+        }
+        texts
+    }
+
+    /// The first byte's comparison gives what the comparison a character at a time gives, for every literal of the parser's sources (each keyword it tries) and a few
+    /// keywords more: against texts made from the keywords that start with the same letter,
+    /// and against a few of any kind.
+    #[test]
+    fn a_keyword_matches_as_it_does_a_character_at_a_time() {
+        let mut keywords = literals();
+        assert!(keywords.len() > 200, "{}", keywords.len());
+        keywords.extend([
+            "",
+            "#",
+            "what's",
+            "what\u{2019}s",
+            "caf\u{e9}",
+            "x-",
+            "task no.",
+        ]);
+        let general = [
+            "",
+            "Add buy milk",
+            "address the letter",
+            "WHAT\u{2019}S pending",
+            "caf\u{c9} au lait",
+            "\u{e9}t\u{e9}",
+            "TASK No. 3",
+            "x-ray",
+            "x- ray",
+        ];
+        let mut matched = 0;
+        for keyword in &keywords {
+            let first = keyword.bytes().next().map(|b| b.to_ascii_lowercase());
+            let mut texts: Vec<String> = general.iter().map(|t| (*t).to_owned()).collect();
+            for other in &keywords {
+                if other.bytes().next().map(|b| b.to_ascii_lowercase()) == first {
+                    texts.extend(texts_for(other));
+                }
+            }
+            for text in &texts {
+                let fast = strip_prefix_ci(text, keyword);
+                assert_eq!(
+                    fast,
+                    strip_prefix_ci_by_char(text, keyword),
+                    "{keyword:?} in {text:?}"
+                );
+                matched += usize::from(fast.is_some());
+            }
+        }
+        assert!(matched > 4 * keywords.len(), "{matched}");
     }
 
     #[test]
