@@ -399,9 +399,10 @@ mod tests {
         texts
     }
 
-    /// The first byte's comparison gives what the comparison a character at a time gives, for every literal of the parser's sources (each keyword it tries) and a few
-    /// keywords more: against texts made from the keywords that start with the same letter,
-    /// and against a few of any kind.
+    /// The comparison of ASCII bytes gives what the comparison a character at a time gives,
+    /// for every literal of the parser's sources (each keyword it tries) and a few keywords
+    /// more: against texts made from the keywords that start with the same letter, and
+    /// against a few of any kind.
     #[test]
     fn a_keyword_matches_as_it_does_a_character_at_a_time() {
         let mut keywords = literals();

@@ -1612,3 +1612,51 @@ fn a_pool_acquire_future_is_small() {
     println!("acquire futures, PostgreSQL and SQLite: {sizes:?} bytes");
     assert!(sizes.0 <= 2048 && sizes.1 <= 2048, "{sizes:?}");
 }
+
+/// The vendored sqlx-postgres decodes a binary `timestamptz` with the date of its day kept
+/// from the time decoded before it on the thread (vendor/README.md, "a day's date decoded
+/// once"): every time comes out as upstream's arithmetic makes it, whether the time before it
+/// fell on the same day or not, before 2000 as after, at a day's first and last microsecond.
+#[tokio::test]
+async fn postgres_times_decode_as_upstream_did() {
+    with_pg(|pg| async move {
+        use sea_orm::sqlx::{Connection, Row};
+        let mut connection = sea_orm::sqlx::PgConnection::connect(&pg.url)
+            .await
+            .expect("connect");
+        // Steps of 7 h 13 min 1.000001 s: three or four times a day, each day entered and left.
+        let rows = sea_orm::sqlx::query(
+            "SELECT t, t AT TIME ZONE 'UTC' AS naive,
+                ((extract(epoch FROM t) - 946684800) * 1000000)::int8 AS us FROM (
+                SELECT '2026-12-07 00:00:00+00'::timestamptz
+                    + s * interval '7 hours 13 minutes 1.000001 seconds' AS t
+                FROM generate_series(-3000, 3000) AS s
+                UNION ALL
+                SELECT unnest(ARRAY['2000-01-01 00:00:00+00', '1999-12-31 23:59:59.999999+00',
+                    '2000-01-01 00:00:00.000001+00', '1970-01-01 00:00:00+00',
+                    '0001-01-01 00:00:00+00', '2024-02-29 12:00:00+00',
+                    '9999-12-31 23:59:59.999999+00', '1900-03-01 00:00:00.5+00',
+                    '2026-12-07 23:59:59.999999+00', '2026-12-08 00:00:00+00']::timestamptz[])
+            ) AS times",
+        )
+        .fetch_all(&mut connection)
+        .await
+        .expect("times");
+        assert!(rows.len() > 6000, "{}", rows.len());
+        let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("epoch");
+        for row in &rows {
+            let us: i64 = row.get("us");
+            let upstream = epoch + chrono::Duration::microseconds(us);
+            let utc: chrono::DateTime<chrono::Utc> = row.get("t");
+            assert_eq!(utc, upstream.and_utc(), "{us}");
+            let naive: chrono::NaiveDateTime = row.get("naive");
+            assert_eq!(naive, upstream, "{us}");
+            let fixed: chrono::DateTime<chrono::FixedOffset> = row.get("t");
+            assert_eq!(fixed.naive_utc(), upstream, "{us}");
+        }
+        connection.close().await.expect("close");
+    })
+    .await;
+}

@@ -53,7 +53,11 @@ impl<'r> Decode<'r, Postgres> for NaiveDateTime {
             PgValueFormat::Binary => {
                 // TIMESTAMP is encoded as the microseconds since the epoch
                 let us = Decode::<Postgres>::decode(value)?;
-                postgres_epoch_datetime() + Duration::microseconds(us)
+                // todo-chatbot's vendored copy: the day's date is reused from the time
+                // decoded before it on this thread where it is the same day (see
+                // `from_postgres_micros`); anything else goes upstream's way.
+                from_postgres_micros(us)
+                    .unwrap_or_else(|| postgres_epoch_datetime() + Duration::microseconds(us))
             }
 
             PgValueFormat::Text => {
@@ -93,6 +97,11 @@ impl<'r> Decode<'r, Postgres> for DateTime<Local> {
 
 impl<'r> Decode<'r, Postgres> for DateTime<Utc> {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        // todo-chatbot's vendored copy: a binary value is the UTC time `NaiveDateTime`
+        // decodes, as it was through `DateTime<FixedOffset>` with its offset of zero.
+        if let PgValueFormat::Binary = value.format() {
+            return Ok(<NaiveDateTime as Decode<Postgres>>::decode(value)?.and_utc());
+        }
         let fixed = <DateTime<FixedOffset> as Decode<Postgres>>::decode(value)?;
         Ok(Utc.from_utc_datetime(&fixed.naive_utc()))
     }
@@ -130,4 +139,31 @@ fn postgres_epoch_datetime() -> NaiveDateTime {
         .expect("expected 2000-01-01 to be a valid NaiveDate")
         .and_hms_opt(0, 0, 0)
         .expect("expected 2000-01-01T00:00:00 to be a valid NaiveDateTime")
+}
+
+/// todo-chatbot's vendored copy: `postgres_epoch_datetime() + Duration::microseconds(us)`,
+/// where that is in chrono's range, with the calendar's arithmetic (`NaiveDate::add_days`,
+/// ~100 instructions a time) done once per day: the times of a listing's rows fall on a few
+/// days, so the date of the last day decoded on this thread is kept and reused. `None` where
+/// the day is out of range, for the caller to go upstream's way.
+fn from_postgres_micros(us: i64) -> Option<NaiveDateTime> {
+    use std::cell::Cell;
+    const DAY: i64 = 86_400_000_000;
+    thread_local! {
+        static LAST_DAY: Cell<Option<(i64, NaiveDate)>> = const { Cell::new(None) };
+    }
+    let (day, in_day) = (us.div_euclid(DAY), us.rem_euclid(DAY));
+    let date = match LAST_DAY.with(Cell::get) {
+        Some((last, date)) if last == day => date,
+        _ => {
+            let date = postgres_epoch_datetime()
+                .date()
+                .checked_add_signed(Duration::try_days(day)?)?;
+            LAST_DAY.with(|last| last.set(Some((day, date))));
+            date
+        }
+    };
+    let seconds = u32::try_from(in_day / 1_000_000).ok()?;
+    let nanos = u32::try_from(in_day % 1_000_000 * 1_000).ok()?;
+    Some(date.and_time(chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)?))
 }
