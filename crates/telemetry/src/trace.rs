@@ -21,8 +21,10 @@
 //! already names the code it times.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{
@@ -159,8 +161,9 @@ pub(crate) struct OtelSpan {
     /// recording until a remote parent says it is not sampled).
     recording: bool,
     meta: &'static Metadata<'static>,
-    /// `otel.name`, when the span has one.
-    name: Option<String>,
+    /// `otel.name`, when `named` (the buffer is kept for the span's next use: see [`spare`]).
+    name: String,
+    named: bool,
     kind: SpanKind,
     status: Status,
     start: SystemTime,
@@ -195,6 +198,39 @@ impl OtelSpan {
         self.events.push(event);
     }
 
+    /// The span's name: its `otel.name`, or its callsite's.
+    fn name(&self) -> &str {
+        if self.named {
+            &self.name
+        } else {
+            self.meta.name()
+        }
+    }
+
+    fn set_name(&mut self, name: &str) {
+        self.name.clear();
+        self.name.push_str(name);
+        self.named = true;
+    }
+
+    /// The span's ids and buffers made ready to wait in the spares ([`give_back`]): what is
+    /// large or holds allocations of its own is let go here, on the export thread.
+    fn tidy(&mut self) {
+        if self.text.capacity() > SPARE_TEXT_MAX {
+            self.text = String::new();
+        }
+        if self.name.capacity() > SPARE_TEXT_MAX {
+            self.name = String::new();
+        }
+        if self.values.capacity() > MAX_ATTRIBUTES {
+            self.values = Vec::new();
+        }
+        self.extra = Vec::new();
+        self.events = Vec::new();
+        self.trace_state = TraceState::NONE;
+        self.status = Status::Unset;
+    }
+
     /// The span's trace and span id, from now on fixed.
     pub(crate) fn ids(&mut self) -> ([u8; 16], [u8; 8]) {
         self.seen = true;
@@ -226,7 +262,7 @@ impl OtelSpan {
         }
         w.bytes(
             5,
-            self.name.as_deref().unwrap_or(self.meta.name()).as_bytes(),
+            self.name().as_bytes(),
         );
         w.uint(
             6,
@@ -342,9 +378,11 @@ impl OtelSpan {
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_remote,
             span_kind: self.kind,
-            name: self
-                .name
-                .map_or(Cow::Borrowed(self.meta.name()), Cow::Owned),
+            name: if self.named {
+                Cow::Owned(self.name)
+            } else {
+                Cow::Borrowed(self.meta.name())
+            },
             start_time: self.start,
             end_time: self.end.unwrap_or(self.start),
             attributes,
@@ -388,7 +426,7 @@ impl Special {
 impl SpanFields<'_> {
     fn special(&mut self, special: Special, value: &str) {
         match special {
-            Special::Name => self.span.name = Some(value.to_owned()),
+            Special::Name => self.span.set_name(value),
             Special::Kind => {
                 self.span.kind = match value {
                     "server" => SpanKind::Server,
@@ -538,9 +576,26 @@ impl Tracer {
         // A root span keeps its attributes even when not sampled: a remote parent set before
         // its first entry may still make it sampled.
         let recording = self.processor.is_some() && (sampled || flags.is_none());
-        // Boxed once here, where the export queue wants it: the span record and the queue
-        // then move a pointer instead of the span (~300 bytes) each time.
-        Box::new(OtelSpan {
+        // Boxed, where the export queue wants it: the span record and the queue then move a
+        // pointer instead of the span (~300 bytes) each time. The box and its buffers are an
+        // exported span's, when there is one to reuse ([`spare`]).
+        let mut reused = spare();
+        let (mut values, mut text, mut name) = match reused.as_deref_mut() {
+            Some(old) => (
+                std::mem::take(&mut old.values),
+                std::mem::take(&mut old.text),
+                std::mem::take(&mut old.name),
+            ),
+            None => (Vec::new(), String::new(), String::new()),
+        };
+        values.clear();
+        text.clear();
+        name.clear();
+        if recording {
+            values.resize(meta.fields().len(), FieldValue::Unset);
+            text.reserve(128);
+        }
+        let span = OtelSpan {
             trace_id,
             span_id: self.ids.new_span_id(),
             flags: TraceFlags::default().with_sampled(sampled),
@@ -550,25 +605,25 @@ impl Tracer {
             seen: false,
             recording,
             meta,
-            name: None,
+            name,
+            named: false,
             kind: SpanKind::Internal,
             status: Status::Unset,
             start,
             end: None,
-            values: if recording {
-                vec![FieldValue::Unset; meta.fields().len()]
-            } else {
-                Vec::new()
-            },
-            text: if recording {
-                String::with_capacity(128)
-            } else {
-                String::new()
-            },
+            values,
+            text,
             extra: Vec::new(),
             events: Vec::new(),
             dropped_events: 0,
-        })
+        };
+        match reused {
+            Some(mut boxed) => {
+                *boxed = span;
+                boxed
+            }
+            None => Box::new(span),
+        }
     }
 
     /// `event` as a span event (its message names it; its fields, level and target are its
@@ -594,6 +649,7 @@ impl Tracer {
     /// over a millisecond when the thread was preempted there).
     pub(crate) fn finish(&self, mut otel: Box<OtelSpan>, duration: std::time::Duration) {
         if !(otel.recording && otel.flags.is_sampled()) {
+            keep_spare(otel);
             return;
         }
         if let Some(processor) = &self.processor {
@@ -601,6 +657,73 @@ impl Tracer {
             processor.send(otel);
         }
     }
+}
+
+/// Spans' boxes and buffers for reuse. An exported span was allocated on a request's thread and
+/// freed on the export thread: the allocator paid for every such free twice (its cache of the
+/// export thread filled and went back to the arena under a lock; the request thread's cache ran
+/// dry and was filled again from it), about 600 instructions a span. Now the export thread
+/// gives its written spans back here ([`give_back`]) and a request's thread takes them
+/// ([`spare`]), a few dozen at a time through a cache of its own, so that neither side takes
+/// the lock per span. At most [`SPARES_MAX`] wait (the export queue's default size: spans in
+/// flight cannot be more), each holding at most [`SPARE_TEXT_MAX`] bytes of text.
+static SPARES: Mutex<Vec<Box<OtelSpan>>> = Mutex::new(Vec::new());
+/// How many wait in [`SPARES`], read without its lock.
+static SPARES_LEN: AtomicUsize = AtomicUsize::new(0);
+const SPARES_MAX: usize = 2048;
+/// A thread takes this many spares at once from [`SPARES`] and keeps at most twice as many.
+const SPARES_BATCH: usize = 32;
+const SPARE_TEXT_MAX: usize = 1024;
+
+thread_local! {
+    static LOCAL_SPARES: RefCell<Vec<Box<OtelSpan>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A span to reuse, when there is one (its contents are the caller's to overwrite).
+fn spare() -> Option<Box<OtelSpan>> {
+    LOCAL_SPARES
+        .try_with(|local| {
+            let mut local = local.try_borrow_mut().ok()?;
+            if local.is_empty() && SPARES_LEN.load(Ordering::Relaxed) > 0 {
+                let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
+                let from = shared.len().saturating_sub(SPARES_BATCH);
+                local.extend(shared.drain(from..));
+                SPARES_LEN.store(shared.len(), Ordering::Relaxed);
+            }
+            local.pop()
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps a span that was not exported for the thread's next one.
+fn keep_spare(mut span: Box<OtelSpan>) {
+    span.tidy();
+    let _ = LOCAL_SPARES.try_with(|local| {
+        if let Ok(mut local) = local.try_borrow_mut()
+            && local.len() < 2 * SPARES_BATCH
+        {
+            local.push(span);
+        }
+    });
+}
+
+/// Gives written spans back for reuse (the export thread, after a batch of them); those over
+/// [`SPARES_MAX`] are freed.
+pub(crate) fn give_back(spans: &mut Vec<Box<OtelSpan>>) {
+    if spans.is_empty() {
+        return;
+    }
+    for span in spans.iter_mut() {
+        span.tidy();
+    }
+    {
+        let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = SPARES_MAX.saturating_sub(shared.len());
+        shared.extend(spans.drain(..spans.len().min(room)));
+        SPARES_LEN.store(shared.len(), Ordering::Relaxed);
+    }
+    spans.clear();
 }
 
 /// Runs `f` on the tracer and the `OtelSpan` of `span`, where the span is traced.
@@ -778,7 +901,7 @@ mod tests {
             .expect("a valid trace state");
         a.flags = TraceFlags::SAMPLED;
         a.kind = SpanKind::Server;
-        a.name = Some("POST /api/{user_id}/chat".to_owned());
+        a.set_name("POST /api/{user_id}/chat");
         a.set_str(&field("operation"), "chat_endpoint");
         a.set(&field("count"), FieldValue::I64(-42));
         a.set(&field("ratio"), FieldValue::F64(0.125));
@@ -877,6 +1000,7 @@ mod tests {
                     let copy = OtelSpan {
                         trace_state: s.trace_state.clone(),
                         name: s.name.clone(),
+                        named: s.named,
                         status: s.status.clone(),
                         kind: s.kind.clone(),
                         values: s.values.clone(),

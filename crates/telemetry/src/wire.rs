@@ -183,34 +183,50 @@ impl Writer {
         self.end(nested);
     }
 
-    /// A `KeyValue` whose `AnyValue` `value` writes, without building a `Value`.
-    fn key_with(&mut self, field: u32, key: &str, value: impl FnOnce(&mut Self)) {
-        let nested = self.begin(field);
-        self.bytes(1, key.as_bytes());
-        let any = self.begin(2);
+    /// A `KeyValue` whose `AnyValue`, of `any_len` bytes, `value` writes, without building a
+    /// `Value`. The lengths are known before the bytes, so they are written in place: no byte
+    /// reserved for a length and set after (this is most of what a span's export writes).
+    fn key_with(&mut self, field: u32, key: &str, any_len: usize, value: impl FnOnce(&mut Self)) {
+        let k = key.len();
+        let key_len = if k == 0 { 0 } else { 1 + varint_len(k as u64) + k };
+        let kv_len = key_len + 1 + varint_len(any_len as u64) + any_len;
+        self.buf.reserve(2 + varint_len(kv_len as u64) + kv_len);
+        self.key(field, LEN);
+        self.varint(kv_len as u64);
+        if k != 0 {
+            self.key(1, LEN);
+            self.varint(k as u64);
+            self.buf.extend_from_slice(key.as_bytes());
+        }
+        self.key(2, LEN);
+        self.varint(any_len as u64);
+        let start = self.buf.len();
         value(self);
-        self.end(any);
-        self.end(nested);
+        debug_assert_eq!(self.buf.len() - start, any_len, "the AnyValue of {key}");
     }
 
     /// A `KeyValue` with a string value.
     pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &str) {
-        self.key_with(field, key, |w| w.bytes_always(1, value.as_bytes()));
+        let v = value.len();
+        self.key_with(field, key, 1 + varint_len(v as u64) + v, |w| {
+            w.bytes_always(1, value.as_bytes());
+        });
     }
 
     /// A `KeyValue` with an integer value.
     pub(crate) fn key_i64(&mut self, field: u32, key: &str, value: i64) {
-        self.key_with(field, key, |w| w.int_value(value));
+        let v = u64::from_ne_bytes(value.to_ne_bytes());
+        self.key_with(field, key, 1 + varint_len(v), |w| w.int_value(value));
     }
 
     /// A `KeyValue` with a double value.
     pub(crate) fn key_f64(&mut self, field: u32, key: &str, value: f64) {
-        self.key_with(field, key, |w| w.double_value(value));
+        self.key_with(field, key, 9, |w| w.double_value(value));
     }
 
     /// A `KeyValue` with a bool value.
     pub(crate) fn key_bool(&mut self, field: u32, key: &str, value: bool) {
-        self.key_with(field, key, |w| {
+        self.key_with(field, key, 2, |w| {
             w.key(2, VARINT);
             w.varint(u64::from(value));
         });
