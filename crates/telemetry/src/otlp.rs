@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 
-use crate::trace::{OtelSpan, give_back};
+use crate::trace::{OtelSpan, Spans, give_back};
 use crate::transport::Sender;
 use crate::wire::Batch;
 
@@ -221,7 +221,7 @@ struct Queue {
 
 #[derive(Debug, Default)]
 struct Pending {
-    spans: Vec<Box<OtelSpan>>,
+    spans: Spans,
     /// The export thread has taken its last spans: what comes now is dropped (and counted).
     closed: bool,
 }
@@ -233,7 +233,7 @@ impl Queue {
 
     /// The queued spans, moved into `into` (empty, its capacity becoming the queue's); with
     /// `close`, the last ones.
-    fn take_all(&self, into: &mut Vec<Box<OtelSpan>>, close: bool) {
+    fn take_all(&self, into: &mut Spans, close: bool) {
         debug_assert!(into.is_empty());
         let mut pending = self.lock();
         std::mem::swap(&mut pending.spans, into);
@@ -277,7 +277,12 @@ impl CountingBatchProcessor {
         let worker = std::thread::Builder::new()
             .name("otlp-export".into())
             .spawn(move || {
-                run_worker(&worker_settings, &worker_queue, &control_rx, &worker_dropped);
+                run_worker(
+                    &worker_settings,
+                    &worker_queue,
+                    &control_rx,
+                    &worker_dropped,
+                );
             })?;
         Ok(Self {
             queue,

@@ -260,10 +260,7 @@ impl OtelSpan {
         if self.parent_span_id != SpanId::INVALID {
             w.bytes(4, &self.parent_span_id.to_bytes());
         }
-        w.bytes(
-            5,
-            self.name().as_bytes(),
-        );
+        w.bytes(5, self.name().as_bytes());
         w.uint(
             6,
             match self.kind {
@@ -659,6 +656,10 @@ impl Tracer {
     }
 }
 
+/// Spans by their boxes: a box is what is queued, handed over and reused (a pointer moved
+/// instead of ~300 bytes, and an allocation kept).
+pub(crate) type Spans = Vec<Box<OtelSpan>>;
+
 /// Spans' boxes and buffers for reuse. An exported span was allocated on a request's thread and
 /// freed on the export thread: the allocator paid for every such free twice (its cache of the
 /// export thread filled and went back to the arena under a lock; the request thread's cache ran
@@ -667,7 +668,7 @@ impl Tracer {
 /// ([`spare`]), a few dozen at a time through a cache of its own, so that neither side takes
 /// the lock per span. At most [`SPARES_MAX`] wait (the export queue's default size: spans in
 /// flight cannot be more), each holding at most [`SPARE_TEXT_MAX`] bytes of text.
-static SPARES: Mutex<Vec<Box<OtelSpan>>> = Mutex::new(Vec::new());
+static SPARES: Mutex<Spans> = Mutex::new(Vec::new());
 /// How many wait in [`SPARES`], read without its lock.
 static SPARES_LEN: AtomicUsize = AtomicUsize::new(0);
 const SPARES_MAX: usize = 2048;
@@ -676,7 +677,7 @@ const SPARES_BATCH: usize = 32;
 const SPARE_TEXT_MAX: usize = 1024;
 
 thread_local! {
-    static LOCAL_SPARES: RefCell<Vec<Box<OtelSpan>>> = const { RefCell::new(Vec::new()) };
+    static LOCAL_SPARES: RefCell<Spans> = const { RefCell::new(Vec::new()) };
 }
 
 /// A span to reuse, when there is one (its contents are the caller's to overwrite).
@@ -710,7 +711,7 @@ fn keep_spare(mut span: Box<OtelSpan>) {
 
 /// Gives written spans back for reuse (the export thread, after a batch of them); those over
 /// [`SPARES_MAX`] are freed.
-pub(crate) fn give_back(spans: &mut Vec<Box<OtelSpan>>) {
+pub(crate) fn give_back(spans: &mut Spans) {
     if spans.is_empty() {
         return;
     }
@@ -795,6 +796,7 @@ pub fn set_attribute(span: &tracing::Span, key: &'static str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otlp::OtlpSettings;
     use opentelemetry::trace::SpanKind as Kind;
     use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample as _};
 
@@ -1027,6 +1029,115 @@ mod tests {
         // Nothing written, nothing to send.
         let mut empty = Batch::new(opentelemetry_sdk::Resource::builder_empty().build(), scope);
         assert!(empty.finish().is_empty());
+    }
+
+    /// A span with everything set that a span can carry: ids, a remote parent, trace state,
+    /// a name, a kind, text and values, extra attributes, events, an error, an end.
+    fn dirty(tracer: &Tracer) -> Box<OtelSpan> {
+        let meta = metadata();
+        let field = |name: &str| meta.fields().field(name).expect("a field of the callsite");
+        let mut span = tracer.start(meta, None, SystemTime::now());
+        span.parent_span_id = SpanId::from_bytes([9; 8]);
+        span.parent_remote = true;
+        span.seen = true;
+        span.trace_state =
+            TraceState::from_key_value([("vendor", "v1")]).expect("a valid trace state");
+        span.kind = SpanKind::Server;
+        span.set_name("an old name");
+        span.set_str(&field("note"), &"old text ".repeat(10));
+        span.set(&field("count"), FieldValue::I64(7));
+        span.extra.push(KeyValue::new("old", 1_i64));
+        span.add_event(
+            Level::ERROR,
+            OtelEvent::new("old event", SystemTime::now(), vec![], 0),
+        );
+        span.dropped_events = 3;
+        span.end = Some(SystemTime::now());
+        span
+    }
+
+    /// A span kept for reuse (after its export, or not exported) is what a thread's next span
+    /// is made in, and that span starts as a new one would: nothing of the old one is left but
+    /// its buffers' room.
+    #[test]
+    fn a_reused_span_starts_as_a_new_one_would() {
+        let meta = metadata();
+        let settings = OtlpSettings::from_env(&|_| None).expect("the default settings");
+        let processor =
+            CountingBatchProcessor::start(&settings, Arc::default()).expect("an export thread");
+        let tracer = Tracer::new(Some(Arc::new(processor)), SamplerSpec::AlwaysOn);
+        let scope = scope();
+        let start = SystemTime::now();
+        let as_new = |span: Box<OtelSpan>, fresh: &OtelSpan| {
+            assert!(span.recording && !span.seen && !span.named && span.end.is_none());
+            assert_eq!(span.values.len(), meta.fields().len());
+            assert!(span.text.is_empty() && span.name.is_empty());
+            let mut data = span.into_span_data(&scope);
+            let mut fresh = OtelSpan {
+                trace_state: fresh.trace_state.clone(),
+                name: fresh.name.clone(),
+                status: fresh.status.clone(),
+                kind: fresh.kind.clone(),
+                values: fresh.values.clone(),
+                text: fresh.text.clone(),
+                extra: fresh.extra.clone(),
+                events: fresh.events.clone(),
+                ..*fresh
+            }
+            .into_span_data(&scope);
+            // The ids are new ones, whatever span they are in.
+            assert_ne!(data.span_context.span_id(), fresh.span_context.span_id());
+            data.span_context = fresh.span_context.clone();
+            fresh.start_time = data.start_time;
+            fresh.end_time = data.end_time;
+            assert_eq!(format!("{data:?}"), format!("{fresh:?}"));
+        };
+        let fresh = tracer.start(meta, None, start);
+
+        // Not exported: kept by the thread.
+        let old = dirty(&tracer);
+        let text_room = old.text.capacity();
+        let at: *const OtelSpan = &raw const *old;
+        keep_spare(old);
+        let reused = tracer.start(meta, None, start);
+        assert!(
+            std::ptr::eq(&raw const *reused, at),
+            "the kept span is reused"
+        );
+        assert!(
+            reused.text.capacity() >= text_room,
+            "its text's room is kept"
+        );
+        as_new(reused, &fresh);
+
+        // Exported: given back by the export thread, taken by this one.
+        give_back(&mut vec![dirty(&tracer)]);
+        as_new(tracer.start(meta, None, start), &fresh);
+
+        // At most SPARES_MAX wait, however many are given back.
+        let mut many: Spans = (0..SPARES_MAX + 10)
+            .map(|_| tracer.start(meta, None, start))
+            .collect();
+        give_back(&mut many);
+        assert!(many.is_empty());
+        assert!(SPARES_LEN.load(Ordering::Relaxed) <= SPARES_MAX);
+        assert!(SPARES.lock().expect("spares").len() <= SPARES_MAX);
+    }
+
+    /// A span finished after the export thread took its last spans is counted as dropped, not
+    /// lost silently.
+    #[test]
+    fn a_span_after_the_shutdown_is_counted_as_dropped() {
+        let settings = OtlpSettings::from_env(&|_| None).expect("the default settings");
+        let dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let processor =
+            CountingBatchProcessor::start(&settings, dropped.clone()).expect("an export thread");
+        processor
+            .shutdown_with_timeout(std::time::Duration::from_secs(10))
+            .expect("the export thread stops");
+        let tracer = Tracer::new(None, SamplerSpec::AlwaysOn);
+        processor.send(tracer.start(metadata(), None, SystemTime::now()));
+        assert_eq!(dropped.load(Ordering::Relaxed), 1);
     }
 
     /// Without the layer installed, the functions on a span do nothing and say so.

@@ -188,7 +188,11 @@ impl Writer {
     /// reserved for a length and set after (this is most of what a span's export writes).
     fn key_with(&mut self, field: u32, key: &str, any_len: usize, value: impl FnOnce(&mut Self)) {
         let k = key.len();
-        let key_len = if k == 0 { 0 } else { 1 + varint_len(k as u64) + k };
+        let key_len = if k == 0 {
+            0
+        } else {
+            1 + varint_len(k as u64) + k
+        };
         let kv_len = key_len + 1 + varint_len(any_len as u64) + any_len;
         self.buf.reserve(2 + varint_len(kv_len as u64) + kv_len);
         self.key(field, LEN);
