@@ -213,8 +213,9 @@ impl OtelSpan {
         self.named = true;
     }
 
-    /// The span's ids and buffers made ready to wait in the spares ([`give_back`]): what is
-    /// large or holds allocations of its own is let go here, on the export thread.
+    /// The span made ready to wait in the spares ([`give_back`], [`keep_spare`]): what is
+    /// large or holds allocations of its own is let go here (for an exported span, on the
+    /// export thread); the ids and the rest are overwritten when it is reused.
     fn tidy(&mut self) {
         if self.text.capacity() > SPARE_TEXT_MAX {
             self.text = String::new();
