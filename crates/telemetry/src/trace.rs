@@ -667,8 +667,9 @@ pub(crate) type Spans = Vec<Box<OtelSpan>>;
 /// dry and was filled again from it), about 600 instructions a span. Now the export thread
 /// gives its written spans back here ([`give_back`]) and a request's thread takes them
 /// ([`spare`]), a few dozen at a time through a cache of its own, so that neither side takes
-/// the lock per span. At most [`SPARES_MAX`] wait (the export queue's default size: spans in
-/// flight cannot be more), each holding at most [`SPARE_TEXT_MAX`] bytes of text.
+/// the lock per span. At most [`SPARES_MAX`] wait (the export queue's default size, so that
+/// with the default every span in flight can come back), each holding at most
+/// [`SPARE_TEXT_MAX`] bytes of text and as many of name.
 static SPARES: Mutex<Spans> = Mutex::new(Vec::new());
 /// How many wait in [`SPARES`], read without its lock.
 static SPARES_LEN: AtomicUsize = AtomicUsize::new(0);
