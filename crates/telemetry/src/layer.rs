@@ -643,6 +643,51 @@ fn recycle(mut buf: String) {
     }
 }
 
+/// What follows a JSON line's timestamp up to its own fields: its closing quote, `level`,
+/// `logger` and `message`.
+fn head(out: &mut String, level: &'static str, logger: &str, message: &str) {
+    out.push_str("\",\"level\":\"");
+    // A level's name needs no escape.
+    out.push_str(level);
+    out.push_str("\",\"logger\":");
+    json_string(out, logger);
+    out.push_str(",\"message\":");
+    json_string(out, message);
+}
+
+/// A "Performance metric" line's head, as [`head`] wrote it, for its level and logger.
+struct Head {
+    level: &'static str,
+    logger: String,
+    text: String,
+}
+
+/// How many heads a thread keeps: more than there are modules whose timed spans log.
+const HEADS_MAX: usize = 16;
+
+thread_local! {
+    /// The heads of the thread's last "Performance metric" lines, for [`Line::metric`].
+    static HEADS: std::cell::RefCell<Vec<Head>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One of the service's own keys (known to need no escape), with its JSON form.
+#[derive(Debug, Clone, Copy)]
+struct OwnKey {
+    name: &'static str,
+    /// `,"name":`
+    json: &'static str,
+}
+
+/// The [`OwnKey`] of a literal name.
+macro_rules! own_key {
+    ($name:literal) => {
+        OwnKey {
+            name: $name,
+            json: concat!(",\"", $name, "\":"),
+        }
+    };
+}
+
 /// A line under construction: JSON object or `key=value` text.
 struct Line {
     buf: String,
@@ -652,51 +697,93 @@ struct Line {
 
 impl Line {
     fn new(format: LogFormat, level: &'static str, logger: &str, message: &str) -> Self {
-        let mut buf = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
-        buf.reserve(512);
-        let mut line = Self {
-            buf,
-            json: format == LogFormat::Json,
-            first: true,
-        };
+        let mut line = Self::started(format);
         if line.json {
-            line.buf.push_str("{\"timestamp\":\"");
-            timestamp(&mut line.buf, chrono::Utc::now());
-            line.buf.push_str("\",\"level\":\"");
-            // A level's name needs no escape.
-            line.buf.push_str(level);
-            line.buf.push('"');
-            line.buf.push_str(",\"logger\":");
-            json_string(&mut line.buf, logger);
-            line.buf.push_str(",\"message\":");
-            json_string(&mut line.buf, message);
-            line.first = false;
+            head(&mut line.buf, level, logger, message);
         } else {
-            timestamp(&mut line.buf, chrono::Utc::now());
             let _ = write!(line.buf, " {level:>5} {logger}: {message}");
         }
         line
     }
 
-    /// A key of the service's own lines, known to need no escape.
-    fn own_key(&mut self, key: &'static str) {
-        debug_assert_eq!(clean_prefix(key.as_bytes()), key.len(), "{key}");
-        if self.json {
-            self.buf.reserve(key.len() + 4);
-            if !self.first {
-                self.buf.push(',');
-            }
+    /// A "Performance metric" line: as [`Line::new`] with that message, its JSON head (level,
+    /// logger and message, the same for every line of a logger at a level) copied from the
+    /// thread's cache of the last few it wrote instead of written and escaped again (~250
+    /// instructions a line).
+    fn metric(format: LogFormat, level: &'static str, logger: &str) -> Self {
+        const MESSAGE: &str = "Performance metric";
+        if format != LogFormat::Json {
+            return Self::new(format, level, logger, MESSAGE);
+        }
+        let mut line = Self::started(format);
+        let cached = HEADS.try_with(|heads| {
+            let mut heads = heads.borrow_mut();
+            let at = match heads
+                .iter()
+                .position(|h| h.level == level && h.logger == logger)
+            {
+                Some(at) => at,
+                None => {
+                    if heads.len() == HEADS_MAX {
+                        heads.remove(0);
+                    }
+                    let mut text = String::new();
+                    head(&mut text, level, logger, MESSAGE);
+                    heads.push(Head {
+                        level,
+                        logger: logger.to_owned(),
+                        text,
+                    });
+                    heads.len() - 1
+                }
+            };
+            line.buf.push_str(&heads[at].text);
+        });
+        if cached.is_err() {
+            // A thread whose locals are being destroyed.
+            head(&mut line.buf, level, logger, MESSAGE);
+        }
+        line
+    }
+
+    /// A line's buffer (the thread's spare) holding its timestamp: the JSON object's opening
+    /// and `"timestamp":"…"`, or the bare timestamp for the text format.
+    fn started(format: LogFormat) -> Self {
+        let mut buf = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
+        buf.reserve(512);
+        let json = format == LogFormat::Json;
+        if json {
+            buf.push_str("{\"timestamp\":\"");
+        }
+        timestamp(&mut buf, now());
+        Self {
+            buf,
+            json,
+            first: !json,
+        }
+    }
+
+    /// A key of the service's own lines, known to need no escape, written whole: JSON's
+    /// `,"key":` is one copy of a constant.
+    fn own_key(&mut self, key: OwnKey) {
+        debug_assert_eq!(
+            clean_prefix(key.name.as_bytes()),
+            key.name.len(),
+            "{}",
+            key.name
+        );
+        if !self.json {
+            self.key(key.name);
+        } else if self.first {
             self.first = false;
-            self.buf.push('"');
-            self.buf.push_str(key);
-            self.buf.push_str("\":");
+            self.buf.push_str(&key.json[1..]);
         } else {
-            self.key(key);
+            self.buf.push_str(key.json);
         }
     }
 
     /// A string under one of the service's own keys.
-    fn own_str(&mut self, key: &'static str, value: &str) {
+    fn own_str(&mut self, key: OwnKey, value: &str) {
         self.own_key(key);
         if self.json {
             json_string(&mut self.buf, value);
@@ -750,10 +837,10 @@ impl Line {
     /// from its whole microseconds, without ryu's float-to-decimal search (~700 instructions a
     /// line). The shortest text of the double nearest to `n / 1000` is that decimal as long as
     /// the doubles there are closer together than 0.001, far above any duration.
-    fn millis(&mut self, key: &'static str, ms: f64) {
+    fn millis(&mut self, key: OwnKey, ms: f64) {
         let micros = (ms * 1000.0).round();
         if !(0.0..1e15).contains(&micros) {
-            return self.number(key, ms);
+            return self.number(key.name, ms);
         }
         #[expect(
             clippy::cast_possible_truncation,
@@ -783,14 +870,15 @@ impl Line {
             .push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
     }
 
-    fn hex(&mut self, key: &'static str, bytes: &[u8]) {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    fn hex(&mut self, key: OwnKey, bytes: &[u8]) {
         self.own_key(key);
         let mut text = [b'"'; 2 + 2 * 16];
         let bytes = &bytes[..bytes.len().min(16)];
-        for (i, b) in bytes.iter().enumerate() {
-            text[1 + 2 * i] = DIGITS[usize::from(b >> 4)];
-            text[2 + 2 * i] = DIGITS[usize::from(b & 0xf)];
+        for (chunk, out) in bytes.chunks(8).zip(text[1..].chunks_mut(16)) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            let digits = hex16(u64::from_be_bytes(word));
+            out[..2 * chunk.len()].copy_from_slice(&digits[..2 * chunk.len()]);
         }
         let quoted = &text[..2 + 2 * bytes.len()];
         let text = if self.json {
@@ -817,25 +905,36 @@ impl Line {
     }
 }
 
-/// Appends `2026-11-28T10:15:30.123Z`. The part up to the seconds is formatted once a second
-/// per thread; a log line then costs a copy and three digits.
-fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
+/// The time since the Unix epoch, for [`timestamp`] (read from the system clock directly:
+/// chrono's `Utc::now` also works out the date, ~150 instructions a line that [`timestamp`]
+/// needs only once a second).
+fn now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Appends `2026-11-28T10:15:30.123Z` for `since_epoch`. The part up to the seconds is
+/// formatted once a second per thread; a log line then costs a copy and three digits.
+fn timestamp(out: &mut String, since_epoch: Duration) {
     thread_local! {
-        static SECOND: std::cell::RefCell<(i64, String)> =
-            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        static SECOND: std::cell::RefCell<(u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, String::new())) };
     }
-    let second = now.timestamp();
+    let second = since_epoch.as_secs();
     SECOND.with_borrow_mut(|(cached, text)| {
         if *cached != second {
             text.clear();
-            // From the whole second, so that a leap second reads :59, not :60.
-            let whole = chrono::DateTime::from_timestamp(second, 0).unwrap_or(now);
+            let whole = i64::try_from(second)
+                .ok()
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .unwrap_or_default();
             let _ = write!(text, "{}", whole.format("%Y-%m-%dT%H:%M:%S"));
             *cached = second;
         }
         out.push_str(text);
     });
-    let ms = now.timestamp_subsec_millis().min(999);
+    let ms = since_epoch.subsec_millis();
     for digit in [
         b'.',
         digit(ms / 100),
@@ -845,6 +944,39 @@ fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
     ] {
         out.push(char::from(digit));
     }
+}
+
+/// The 16 lowercase hex digits of `v`, most significant first, worked out for all of them at
+/// once: each nibble spread into a byte of its own, then made a digit (`0`–`9`, `a`–`f`)
+/// without a branch (a table look-up per nibble cost ~150 instructions an id).
+fn hex16(v: u64) -> [u8; 16] {
+    /// `pattern` repeated every `width` bits across 128.
+    const fn lanes(pattern: u128, width: u32) -> u128 {
+        let mut mask = 0;
+        let mut at = 0;
+        while at < 128 {
+            mask |= pattern << at;
+            at += width;
+        }
+        mask
+    }
+    const HALVES: u128 = lanes(0xFFFF_FFFF, 64);
+    const QUARTERS: u128 = lanes(0xFFFF, 32);
+    const BYTES: u128 = lanes(0xFF, 16);
+    const NIBBLES: u128 = lanes(0x0F, 8);
+    const SIX: u128 = lanes(0x06, 8);
+    const SIXTEEN: u128 = lanes(0x10, 8);
+    const ZERO: u128 = lanes(b'0' as u128, 8);
+    let mut x = u128::from(v);
+    // 32-bit halves into 64-bit lanes, 16-bit quarters into 32-bit lanes, and so on down to
+    // one nibble in each byte, the most significant nibble in the most significant byte.
+    x = ((x << 32) | x) & HALVES;
+    x = ((x << 16) | x) & QUARTERS;
+    x = ((x << 8) | x) & BYTES;
+    x = ((x << 4) | x) & NIBBLES;
+    // A nibble of 10 or more gains 0x10 when 6 is added: those bytes move on to the letters.
+    let letters = ((x + SIX) & SIXTEEN) >> 4;
+    (x + ZERO + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
 fn digit(n: u32) -> u8 {
@@ -1026,8 +1158,8 @@ where
                 let ext = span.extensions();
                 if let Some(ids) = ext.get::<SpanRecord>().and_then(|r| r.ids) {
                     if let Some((trace, span_id)) = ids {
-                        line.hex("trace_id", &trace);
-                        line.hex("span_id", &span_id);
+                        line.hex(own_key!("trace_id"), &trace);
+                        line.hex(own_key!("span_id"), &span_id);
                     }
                     break;
                 }
@@ -1042,20 +1174,23 @@ where
         let status = record.get(Slot::Status).unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
-        let mut line = Line::new(self.format, level, logger, "Performance metric");
-        line.own_str("operation", op);
+        let mut line = Line::metric(self.format, level, logger);
+        line.own_str(own_key!("operation"), op);
         let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
-        line.millis("duration_ms", ms);
-        line.own_str("status", status);
+        line.millis(own_key!("duration_ms"), ms);
+        line.own_str(own_key!("status"), status);
         if let Some(user) = record.get(Slot::UserId) {
-            line.own_str("user_id", user);
+            line.own_str(own_key!("user_id"), user);
         }
         if let Some((trace, span_id)) = record.ids() {
-            line.hex("trace_id", &trace);
-            line.hex("span_id", &span_id);
+            line.hex(own_key!("trace_id"), &trace);
+            line.hex(own_key!("span_id"), &span_id);
         }
         if status == "error" {
-            line.own_str("error", record.get(Slot::Error).unwrap_or("unknown error"));
+            line.own_str(
+                own_key!("error"),
+                record.get(Slot::Error).unwrap_or("unknown error"),
+            );
         }
         Some(line.finish())
     }
@@ -1152,40 +1287,42 @@ mod tests {
             #[expect(clippy::cast_precision_loss, reason = "below 2^53")]
             let ms = round_ms(n as f64 / 1000.0);
             assert_eq!(
-                line(&|l| l.millis("d", ms)),
+                line(&|l| l.millis(own_key!("d"), ms)),
                 line(&|l| l.number("d", ms)),
                 "{n} µs"
             );
         }
         for ms in [1e13, 2.5e15, -1.0, f64::NAN, f64::INFINITY] {
-            assert_eq!(line(&|l| l.millis("d", ms)), line(&|l| l.number("d", ms)));
+            assert_eq!(
+                line(&|l| l.millis(own_key!("d"), ms)),
+                line(&|l| l.number("d", ms))
+            );
         }
     }
 
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
-        use chrono::TimeZone as _;
+        let t = Duration::from_secs(1_796_465_730) + Duration::from_millis(7);
         let mut out = String::new();
-        let t = chrono::Utc
-            .with_ymd_and_hms(2026, 11, 28, 10, 15, 30)
-            .unwrap()
-            + chrono::Duration::milliseconds(7);
         timestamp(&mut out, t);
         // The same second again (its cached part), then the next second.
-        timestamp(&mut out, t + chrono::Duration::milliseconds(120));
-        timestamp(&mut out, t + chrono::Duration::milliseconds(993));
+        timestamp(&mut out, t + Duration::from_millis(120));
+        timestamp(&mut out, t + Duration::from_micros(993_999));
         assert_eq!(
             out,
-            "2026-11-28T10:15:30.007Z2026-11-28T10:15:30.127Z2026-11-28T10:15:31.000Z"
+            "2026-12-05T10:15:30.007Z2026-12-05T10:15:30.127Z2026-12-05T10:15:31.000Z"
         );
-        // A leap second: chrono reports its extra nanoseconds as 1000+ ms.
-        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
-            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
-            .expect("a leap second")
-            .and_utc();
+        // The clock's own reading is formatted as chrono formats it.
+        let since_epoch = now();
         out.clear();
-        timestamp(&mut out, leap);
-        assert_eq!(out, "2016-12-31T23:59:59.999Z");
+        timestamp(&mut out, since_epoch);
+        let expected = chrono::DateTime::from_timestamp(
+            i64::try_from(since_epoch.as_secs()).expect("seconds"),
+            since_epoch.subsec_nanos(),
+        )
+        .expect("a time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        assert_eq!(out, expected);
     }
 
     /// The 8-byte scan agrees with a byte-by-byte check for every byte value at every
@@ -1256,7 +1393,7 @@ mod tests {
     #[test]
     fn ids_and_numbers_are_written_as_the_contract_shows_them() {
         let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
-        line.hex("trace_id", &[0x00, 0xab, 0x10, 0xff]);
+        line.hex(own_key!("trace_id"), &[0x00, 0xab, 0x10, 0xff]);
         line.number("duration_ms", 12.5);
         line.number("zero", 0.0);
         let text = line.finish();
@@ -1264,6 +1401,74 @@ mod tests {
         assert_eq!(v["trace_id"], "00ab10ff");
         assert_eq!(v["duration_ms"], 12.5);
         assert_eq!(v["zero"], 0.0);
+    }
+
+    /// A "Performance metric" line from the thread's cache of heads is the line `Line::new`
+    /// writes, for more loggers than the cache holds, at both levels, over and over (a logger
+    /// that needs escapes too).
+    #[test]
+    fn cached_line_heads_are_the_heads_written_afresh() {
+        let after_timestamp =
+            |line: String| line[line.find("\",").expect("a timestamp")..].to_owned();
+        let loggers: Vec<String> = (0..HEADS_MAX + 5)
+            .map(|i| format!("todo_{i}::module\"{i}"))
+            .collect();
+        // A few loggers at both levels, over and over (found in the cache), then all of them,
+        // more than it holds (each pushing the oldest out).
+        let few = loggers.iter().take(3).cycle().take(12);
+        let all = loggers.iter().cycle().take(3 * loggers.len());
+        for (i, logger) in few.chain(all).enumerate() {
+            let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
+            let mut cached = Line::metric(LogFormat::Json, level, logger);
+            cached.own_str(own_key!("operation"), "db_x");
+            let mut fresh = Line::new(LogFormat::Json, level, logger, "Performance metric");
+            fresh.own_str(own_key!("operation"), "db_x");
+            let (cached, fresh) = (cached.finish(), fresh.finish());
+            assert_eq!(
+                after_timestamp(cached.clone()),
+                after_timestamp(fresh),
+                "{logger}"
+            );
+            let v: serde_json::Value = serde_json::from_str(&cached).expect("JSON");
+            assert_eq!(v["logger"], logger.as_str());
+            assert_eq!(v["level"], level);
+            assert_eq!(v["message"], "Performance metric");
+        }
+        assert_eq!(HEADS.with_borrow(Vec::len), HEADS_MAX);
+        // The text format has no head to cache.
+        let text = Line::metric(LogFormat::Pretty, "INFO", "todo::m").finish();
+        assert!(
+            text.ends_with(" INFO todo::m: Performance metric\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ids_are_written_in_hex_as_format_writes_them() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut values = vec![0, u64::MAX, 0x0123_4567_89AB_CDEF, 0xA0B1_C2D3_E4F5_0617];
+        for _ in 0..1000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            values.push(seed);
+        }
+        for v in values {
+            let digits = hex16(v);
+            assert_eq!(
+                std::str::from_utf8(&digits).ok(),
+                Some(format!("{v:016x}").as_str())
+            );
+        }
+        // Ids of every length up to 16 bytes, as the log line writes them.
+        let bytes: Vec<u8> = (0..16u8).map(|i| i.wrapping_mul(37) ^ 0xA5).collect();
+        for len in 0..=16 {
+            let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
+            line.hex(own_key!("id"), &bytes[..len]);
+            let v: serde_json::Value = serde_json::from_str(&line.finish()).expect("JSON");
+            let expected: String = bytes[..len].iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(v["id"], expected, "{len} bytes");
+        }
     }
 
     #[test]

@@ -90,6 +90,7 @@ impl Writer {
     }
 
     /// A `bytes` or `string` field written even when empty (a member of a `oneof`).
+    #[inline]
     fn bytes_always(&mut self, field: u32, b: &[u8]) {
         self.key(field, LEN);
         self.varint(b.len() as u64);
@@ -105,6 +106,7 @@ impl Writer {
 
     /// Closes a nested message: writes its length, moving its bytes up where the length
     /// takes more than the one byte reserved.
+    #[inline]
     pub(crate) fn end(&mut self, nested: Nested) {
         let at = nested.0;
         let len = self.buf.len() - at - 1;
