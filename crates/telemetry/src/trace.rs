@@ -258,11 +258,11 @@ impl OtelSpan {
     /// copy (the tests hold the two equal).
     pub(crate) fn write(&self, batch: &mut Batch) {
         let (w, span) = batch.begin_span();
-        w.bytes(1, &self.trace_id.to_bytes());
-        w.bytes(2, &self.span_id.to_bytes());
+        w.array(1, &self.trace_id.to_bytes());
+        w.array(2, &self.span_id.to_bytes());
         w.bytes(3, self.trace_state.header().as_bytes());
         if self.parent_span_id != SpanId::INVALID {
-            w.bytes(4, &self.parent_span_id.to_bytes());
+            w.array(4, &self.parent_span_id.to_bytes());
         }
         w.bytes(5, self.name().as_bytes());
         w.uint(
@@ -297,10 +297,12 @@ impl OtelSpan {
             let key = field.name();
             match *value {
                 FieldValue::Unset => {}
+                // As bytes: the range is where the text was appended, no boundary to check.
                 FieldValue::Str(start, end) => w.key_str(
                     9,
                     key,
                     self.text
+                        .as_bytes()
                         .get(start as usize..end as usize)
                         .unwrap_or_default(),
                 ),

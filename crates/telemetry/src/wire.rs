@@ -37,8 +37,20 @@ pub(crate) struct Writer {
 pub(crate) struct Nested(usize);
 
 fn varint_len(v: u64) -> usize {
-    // 1 byte per 7 bits, at least one.
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+    // Most are lengths below 128.
+    if v < 0x80 {
+        1
+    } else {
+        // 1 byte per 7 bits.
+        (64 - v.leading_zeros() as usize).div_ceil(7)
+    }
+}
+
+/// The one-byte key of a field below 16 (every field but a span's `flags`); the callers pass
+/// constants, so the check goes away.
+#[inline]
+fn small_key(field: u32, wire: u32) -> Option<u8> {
+    u8::try_from((field << 3) | wire).ok().filter(|k| *k < 0x80)
 }
 
 impl Writer {
@@ -67,8 +79,17 @@ impl Writer {
     }
 
     /// A `fixed64` field, left out when it is 0.
+    #[inline]
     pub(crate) fn fixed64(&mut self, field: u32, v: u64) {
-        if v != 0 {
+        if v == 0 {
+            return;
+        }
+        if let Some(key) = small_key(field, FIXED64) {
+            // Key and value as one copy of a constant size.
+            let mut bytes = [key; 9];
+            bytes[1..].copy_from_slice(&v.to_le_bytes());
+            self.buf.extend_from_slice(&bytes);
+        } else {
             self.key(field, FIXED64);
             self.buf.extend_from_slice(&v.to_le_bytes());
         }
@@ -92,9 +113,31 @@ impl Writer {
     /// A `bytes` or `string` field written even when empty (a member of a `oneof`).
     #[inline]
     fn bytes_always(&mut self, field: u32, b: &[u8]) {
-        self.key(field, LEN);
-        self.varint(b.len() as u64);
+        match (small_key(field, LEN), u8::try_from(b.len())) {
+            (Some(key), Ok(len)) if len < 0x80 => {
+                self.buf.reserve(2 + b.len());
+                self.buf.extend_from_slice(&[key, len]);
+            }
+            _ => {
+                self.key(field, LEN);
+                self.varint(b.len() as u64);
+            }
+        }
         self.buf.extend_from_slice(b);
+    }
+
+    /// A `bytes` field of `N` bytes, below 128 (an id): written whole, key, length and bytes
+    /// each a copy of a constant size.
+    #[inline]
+    pub(crate) fn array<const N: usize>(&mut self, field: u32, b: &[u8; N]) {
+        match (small_key(field, LEN), u8::try_from(N)) {
+            (Some(key), Ok(len)) if len < 0x80 => {
+                self.buf.reserve(2 + N);
+                self.buf.extend_from_slice(&[key, len]);
+                self.buf.extend_from_slice(b);
+            }
+            _ => self.bytes_always(field, b),
+        }
     }
 
     /// Opens a nested message (or packed field) `field`.
@@ -211,11 +254,27 @@ impl Writer {
         debug_assert_eq!(self.buf.len() - start, any_len, "the AnyValue of {key}");
     }
 
-    /// A `KeyValue` with a string value.
-    pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &str) {
-        let v = value.len();
+    /// A `KeyValue` with a string value, given as its UTF-8 bytes.
+    pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &[u8]) {
+        let (k, v) = (key.len(), value.len());
+        // KeyValue { key = 1 (k bytes); value = 2: AnyValue { string_value = 1 (v bytes) } }
+        // with every length below 128 (most attributes): the keys and lengths are two copies
+        // of 4 bytes, without working out any varint.
+        let kv_len = 2 + k + 2 + 2 + v;
+        if let (Some(field_key), true) = (small_key(field, LEN), k != 0 && kv_len < 0x80) {
+            #[expect(clippy::cast_possible_truncation, reason = "all below 0x80")]
+            let (kv, k8, any, v8) = (kv_len as u8, k as u8, (2 + v) as u8, v as u8);
+            self.buf.reserve(2 + kv_len);
+            self.buf
+                .extend_from_slice(&[field_key, kv, (1 << 3) | 2, k8]);
+            self.buf.extend_from_slice(key.as_bytes());
+            self.buf
+                .extend_from_slice(&[(2 << 3) | 2, any, (1 << 3) | 2, v8]);
+            self.buf.extend_from_slice(value);
+            return;
+        }
         self.key_with(field, key, 1 + varint_len(v as u64) + v, |w| {
-            w.bytes_always(1, value.as_bytes());
+            w.bytes_always(1, value);
         });
     }
 
@@ -385,6 +444,54 @@ mod tests {
             assert_eq!(inner_len as usize, len, "inner, {len}");
             assert!(outer_body[1 + m..].iter().all(|b| *b == 0xAB));
             assert_eq!(outer_body.len(), 1 + m + len);
+        }
+    }
+
+    /// The shortcuts (one-byte keys and lengths written as constant-sized copies) write the
+    /// bytes the general path writes, on both sides of every length's one-byte limit.
+    #[test]
+    fn short_fields_are_written_as_long_ones_are() {
+        let text = "k".repeat(300);
+        for k in [0, 1, 7, 60, 121, 122, 130] {
+            for v in (0..8).chain(110..135).chain([300]) {
+                let (key, value) = (&text[..k], &text[..v]);
+                for field in [3, 9, 20] {
+                    let mut short = Writer::default();
+                    short.key_str(field, key, value.as_bytes());
+                    let mut long = Writer::default();
+                    long.key_value(field, key, &Value::String(value.to_owned().into()));
+                    assert_eq!(short.buf, long.buf, "key {k}, value {v}, field {field}");
+                }
+            }
+        }
+        for n in [0_u64, 1, 127, 128, u64::MAX] {
+            for field in [1, 7, 15, 16, 20] {
+                let mut short = Writer::default();
+                short.fixed64(field, n);
+                let mut long = Writer::default();
+                if n != 0 {
+                    long.key(field, FIXED64);
+                    long.buf.extend_from_slice(&n.to_le_bytes());
+                }
+                assert_eq!(short.buf, long.buf, "{n} as field {field}");
+            }
+        }
+        for field in [1, 15, 16] {
+            let id = [7_u8; 16];
+            let mut short = Writer::default();
+            short.array(field, &id);
+            let mut long = Writer::default();
+            long.key(field, LEN);
+            long.varint(16);
+            long.buf.extend_from_slice(&id);
+            assert_eq!(short.buf, long.buf, "an id as field {field}");
+            let mut short = Writer::default();
+            short.bytes_always(field, &text.as_bytes()[..200]);
+            let mut long = Writer::default();
+            long.key(field, LEN);
+            long.varint(200);
+            long.buf.extend_from_slice(&text.as_bytes()[..200]);
+            assert_eq!(short.buf, long.buf, "200 bytes as field {field}");
         }
     }
 
