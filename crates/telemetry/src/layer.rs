@@ -655,10 +655,12 @@ fn head(out: &mut String, level: &'static str, logger: &str, message: &str) {
     json_string(out, message);
 }
 
-/// A "Performance metric" line's head, as [`head`] wrote it, for its level and logger.
+/// A "Performance metric" line's head, as [`head`] wrote it, for its level and logger:
+/// static strings, found by their address (a string of the same text elsewhere gets an entry
+/// of its own), with no comparison of their bytes.
 struct Head {
     level: &'static str,
-    logger: String,
+    logger: &'static str,
     text: String,
 }
 
@@ -710,7 +712,7 @@ impl Line {
     /// logger and message, the same for every line of a logger at a level) copied from the
     /// thread's cache of the last few it wrote instead of written and escaped again (~250
     /// instructions a line).
-    fn metric(format: LogFormat, level: &'static str, logger: &str) -> Self {
+    fn metric(format: LogFormat, level: &'static str, logger: &'static str) -> Self {
         const MESSAGE: &str = "Performance metric";
         if format != LogFormat::Json {
             return Self::new(format, level, logger, MESSAGE);
@@ -720,7 +722,7 @@ impl Line {
             let mut heads = heads.borrow_mut();
             let at = match heads
                 .iter()
-                .position(|h| h.level == level && h.logger == logger)
+                .position(|h| std::ptr::eq(h.level, level) && std::ptr::eq(h.logger, logger))
             {
                 Some(at) => at,
                 None => {
@@ -731,7 +733,7 @@ impl Line {
                     head(&mut text, level, logger, MESSAGE);
                     heads.push(Head {
                         level,
-                        logger: logger.to_owned(),
+                        logger,
                         text,
                     });
                     heads.len() - 1
@@ -1169,7 +1171,7 @@ where
     }
 
     /// The "Performance metric" line of a closed span, if it is timed (has an operation).
-    fn metric_line(&self, meta: &Metadata<'_>, record: &SpanRecord) -> Option<String> {
+    fn metric_line(&self, meta: &'static Metadata<'static>, record: &SpanRecord) -> Option<String> {
         let op = record.get(Slot::Operation)?;
         let status = record.get(Slot::Status).unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
@@ -1410,14 +1412,19 @@ mod tests {
     fn cached_line_heads_are_the_heads_written_afresh() {
         let after_timestamp =
             |line: String| line[line.find("\",").expect("a timestamp")..].to_owned();
-        let loggers: Vec<String> = (0..HEADS_MAX + 5)
-            .map(|i| format!("todo_{i}::module\"{i}"))
+        // Two of the same text at different addresses among them.
+        let loggers: Vec<&'static str> = (0..HEADS_MAX + 5)
+            .map(|i| {
+                &*Box::leak(
+                    format!("todo_{0}::module\"{0}", if i == 2 { 1 } else { i }).into_boxed_str(),
+                )
+            })
             .collect();
         // A few loggers at both levels, over and over (found in the cache), then all of them,
         // more than it holds (each pushing the oldest out).
         let few = loggers.iter().take(3).cycle().take(12);
         let all = loggers.iter().cycle().take(3 * loggers.len());
-        for (i, logger) in few.chain(all).enumerate() {
+        for (i, &logger) in few.chain(all).enumerate() {
             let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
             let mut cached = Line::metric(LogFormat::Json, level, logger);
             cached.own_str(own_key!("operation"), "db_x");
@@ -1430,7 +1437,7 @@ mod tests {
                 "{logger}"
             );
             let v: serde_json::Value = serde_json::from_str(&cached).expect("JSON");
-            assert_eq!(v["logger"], logger.as_str());
+            assert_eq!(v["logger"], logger);
             assert_eq!(v["level"], level);
             assert_eq!(v["message"], "Performance metric");
         }

@@ -260,7 +260,9 @@ impl OtelSpan {
         let (w, span) = batch.begin_span();
         w.array(1, &self.trace_id.to_bytes());
         w.array(2, &self.span_id.to_bytes());
-        w.bytes(3, self.trace_state.header().as_bytes());
+        if self.trace_state != TraceState::NONE {
+            w.bytes(3, self.trace_state.header().as_bytes());
+        }
         if self.parent_span_id != SpanId::INVALID {
             w.array(4, &self.parent_span_id.to_bytes());
         }

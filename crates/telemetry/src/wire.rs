@@ -34,7 +34,12 @@ pub(crate) struct Writer {
 /// Where a nested message's length goes; given by [`Writer::begin`], closed by [`Writer::end`].
 #[derive(Debug)]
 #[must_use = "a nested message must be closed with `Writer::end`"]
-pub(crate) struct Nested(usize);
+pub(crate) struct Nested {
+    /// Where the length goes.
+    at: usize,
+    /// The bytes reserved for it.
+    reserved: usize,
+}
 
 fn varint_len(v: u64) -> usize {
     // Most are lengths below 128.
@@ -140,34 +145,50 @@ impl Writer {
         }
     }
 
-    /// Opens a nested message (or packed field) `field`.
+    /// Opens a nested message (or packed field) `field`, one byte reserved for its length.
     pub(crate) fn begin(&mut self, field: u32) -> Nested {
-        self.key(field, LEN);
-        self.buf.push(0);
-        Nested(self.buf.len() - 1)
+        self.begin_sized(field, 1)
     }
 
-    /// Closes a nested message: writes its length, moving its bytes up where the length
-    /// takes more than the one byte reserved.
+    /// Opens a nested message with `reserved` bytes for its length: the varint's size for the
+    /// length the message is expected to have, so that its bytes do not move when it closes (a
+    /// span, ~250 bytes, takes two; a batch's outer messages three).
+    #[inline]
+    pub(crate) fn begin_sized(&mut self, field: u32, reserved: usize) -> Nested {
+        self.key(field, LEN);
+        let at = self.buf.len();
+        for _ in 0..reserved {
+            self.buf.push(0);
+        }
+        Nested { at, reserved }
+    }
+
+    /// Closes a nested message: writes its length where it was reserved, moving the message's
+    /// bytes when the length's varint takes more or fewer bytes than that.
     #[inline]
     pub(crate) fn end(&mut self, nested: Nested) {
-        let at = nested.0;
-        let len = self.buf.len() - at - 1;
-        #[expect(clippy::cast_possible_truncation, reason = "below 0x80")]
-        if len < 0x80 {
-            self.buf[at] = len as u8;
-            return;
-        }
+        let Nested { at, reserved } = nested;
+        let body = at + reserved;
+        let len = self.buf.len() - body;
         let size = varint_len(len as u64);
-        let end = self.buf.len();
-        self.buf.resize(end + size - 1, 0);
-        self.buf.copy_within(at + 1..end, at + size);
+        if size > reserved {
+            let end = self.buf.len();
+            self.buf.resize(end + size - reserved, 0);
+            self.buf.copy_within(body..end, at + size);
+        } else if size < reserved {
+            self.buf.copy_within(body.., at + size);
+            self.buf.truncate(at + size + len);
+        }
         let mut v = len as u64;
         for slot in &mut self.buf[at..at + size - 1] {
-            *slot = (v as u8) | 0x80;
+            #[expect(clippy::cast_possible_truncation, reason = "the low 7 bits")]
+            let low = v as u8;
+            *slot = low | 0x80;
             v >>= 7;
         }
-        self.buf[at + size - 1] = v as u8;
+        #[expect(clippy::cast_possible_truncation, reason = "below 0x80")]
+        let last = v as u8;
+        self.buf[at + size - 1] = last;
     }
 
     /// An `AnyValue` message holding `value`, as field `field`.
@@ -349,7 +370,7 @@ impl Batch {
     pub(crate) fn begin_span(&mut self) -> (&mut Writer, Nested) {
         if self.open.is_none() {
             // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1 }
-            let resource_spans = self.w.begin(1);
+            let resource_spans = self.w.begin_sized(1, 3);
             // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2;
             //                 string schema_url = 3 }
             if let Some(url) = self.resource.schema_url() {
@@ -360,7 +381,7 @@ impl Batch {
                 self.w.key_value(1, key.as_str(), value);
             }
             self.w.end(resource);
-            let scope_spans = self.w.begin(2);
+            let scope_spans = self.w.begin_sized(2, 3);
             // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2;
             //              string schema_url = 3 }
             if let Some(url) = self.scope.schema_url() {
@@ -376,7 +397,7 @@ impl Batch {
             self.w.end(scope);
             self.open = Some((resource_spans, scope_spans));
         }
-        let span = self.w.begin(2);
+        let span = self.w.begin_sized(2, 2);
         (&mut self.w, span)
     }
 
@@ -423,12 +444,20 @@ mod tests {
 
     #[test]
     fn a_nested_message_gets_its_length_whatever_its_size() {
-        // Lengths around each boundary of the varint's size, nested two deep.
-        for len in [0, 1, 127, 128, 129, 16_383, 16_384, 70_000] {
+        // Lengths around each boundary of the varint's size, nested two deep, with one to three
+        // bytes reserved for each length (fewer, as many or more than it takes): always the
+        // shortest varint.
+        let lens = [
+            0, 1, 127, 128, 129, 16_383, 16_384, 70_000, 2_097_151, 2_097_152,
+        ];
+        for (len, (outer, inner)) in lens
+            .into_iter()
+            .flat_map(|len| (1..=3).flat_map(move |o| (1..=3).map(move |i| (len, (o, i)))))
+        {
             let mut w = Writer::default();
             w.uint(1, 7);
-            let outer = w.begin(2);
-            let inner = w.begin(3);
+            let outer = w.begin_sized(2, outer);
+            let inner = w.begin_sized(3, inner);
             w.buf.extend(std::iter::repeat_n(0xAB, len));
             w.end(inner);
             w.end(outer);
@@ -439,9 +468,11 @@ mod tests {
             assert_eq!(bytes[2], 0x12);
             let outer_body = &bytes[3 + n..];
             assert_eq!(outer_len as usize, outer_body.len(), "outer, {len}");
+            assert_eq!(n, varint_len(outer_len), "the outer length's size, {len}");
             assert_eq!(outer_body[0], 0x1A);
             let (inner_len, m) = read_varint(&outer_body[1..]);
             assert_eq!(inner_len as usize, len, "inner, {len}");
+            assert_eq!(m, varint_len(inner_len), "the inner length's size, {len}");
             assert!(outer_body[1 + m..].iter().all(|b| *b == 0xAB));
             assert_eq!(outer_body.len(), 1 + m + len);
         }
