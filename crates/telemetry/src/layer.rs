@@ -690,6 +690,20 @@ macro_rules! own_key {
     };
 }
 
+/// One of the service's own keys with a constant value (neither needs an escape): an
+/// [`OwnKey`] whose JSON form holds the value too, and the value for the text format.
+macro_rules! own_pair {
+    ($name:literal, $value:literal) => {
+        (
+            OwnKey {
+                name: $name,
+                json: concat!(",\"", $name, "\":\"", $value, "\""),
+            },
+            $value,
+        )
+    };
+}
+
 /// A line under construction: JSON object or `key=value` text.
 struct Line {
     buf: String,
@@ -781,6 +795,14 @@ impl Line {
             self.buf.push_str(&key.json[1..]);
         } else {
             self.buf.push_str(key.json);
+        }
+    }
+
+    /// One of the service's own keys with a constant value ([`own_pair!`]): in JSON one copy.
+    fn own_const(&mut self, (key, value): (OwnKey, &'static str)) {
+        self.own_key(key);
+        if !self.json {
+            self.buf.push_str(value);
         }
     }
 
@@ -891,6 +913,33 @@ impl Line {
         // Only ASCII digits, letters and quotes were written.
         self.buf
             .push_str(std::str::from_utf8(text).unwrap_or_default());
+    }
+
+    /// A span's `trace_id` and `span_id`, in JSON as one piece of constant size (keys, quotes
+    /// and digits) checked and copied once.
+    fn ids(&mut self, trace: &[u8; 16], span: &[u8; 8]) {
+        const TRACE: &[u8] = b",\"trace_id\":\"";
+        const SPAN: &[u8] = b"\",\"span_id\":\"";
+        const LEN: usize = TRACE.len() + 32 + SPAN.len() + 16 + 1;
+        if !self.json || self.first {
+            self.hex(own_key!("trace_id"), trace);
+            self.hex(own_key!("span_id"), span);
+            return;
+        }
+        let mut text = [b'"'; LEN];
+        let (head, rest) = text.split_at_mut(TRACE.len());
+        head.copy_from_slice(TRACE);
+        let (high, low) = trace.split_at(8);
+        for (half, out) in [high, low].into_iter().zip(rest.chunks_mut(16)) {
+            let word = u64::from_be_bytes(half.try_into().unwrap_or_default());
+            out.copy_from_slice(&hex16(word));
+        }
+        let rest = &mut rest[32..];
+        rest[..SPAN.len()].copy_from_slice(SPAN);
+        rest[SPAN.len()..SPAN.len() + 16].copy_from_slice(&hex16(u64::from_be_bytes(*span)));
+        // Only ASCII was written.
+        self.buf
+            .push_str(std::str::from_utf8(&text).unwrap_or_default());
     }
 
     fn raw(&mut self, key: &str, value: fmt::Arguments<'_>) {
@@ -1160,8 +1209,7 @@ where
                 let ext = span.extensions();
                 if let Some(ids) = ext.get::<SpanRecord>().and_then(|r| r.ids) {
                     if let Some((trace, span_id)) = ids {
-                        line.hex(own_key!("trace_id"), &trace);
-                        line.hex(own_key!("span_id"), &span_id);
+                        line.ids(&trace, &span_id);
                     }
                     break;
                 }
@@ -1180,13 +1228,17 @@ where
         line.own_str(own_key!("operation"), op);
         let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
         line.millis(own_key!("duration_ms"), ms);
-        line.own_str(own_key!("status"), status);
+        if status == "success" {
+            // The usual status: key and value as one constant.
+            line.own_const(own_pair!("status", "success"));
+        } else {
+            line.own_str(own_key!("status"), status);
+        }
         if let Some(user) = record.get(Slot::UserId) {
             line.own_str(own_key!("user_id"), user);
         }
         if let Some((trace, span_id)) = record.ids() {
-            line.hex(own_key!("trace_id"), &trace);
-            line.hex(own_key!("span_id"), &span_id);
+            line.ids(&trace, &span_id);
         }
         if status == "error" {
             line.own_str(
@@ -1393,6 +1445,28 @@ mod tests {
     }
 
     #[test]
+    fn a_constant_pair_is_written_as_a_key_and_string_are() {
+        for format in [LogFormat::Json, LogFormat::Pretty] {
+            for first in [true, false] {
+                let line = |write: &dyn Fn(&mut Line)| {
+                    let mut line = Line {
+                        buf: String::new(),
+                        json: format == LogFormat::Json,
+                        first,
+                    };
+                    write(&mut line);
+                    line.finish()
+                };
+                assert_eq!(
+                    line(&|l| l.own_const(own_pair!("status", "success"))),
+                    line(&|l| l.own_str(own_key!("status"), "success")),
+                    "{format:?}, first: {first}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ids_and_numbers_are_written_as_the_contract_shows_them() {
         let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
         line.hex(own_key!("trace_id"), &[0x00, 0xab, 0x10, 0xff]);
@@ -1466,6 +1540,32 @@ mod tests {
                 std::str::from_utf8(&digits).ok(),
                 Some(format!("{v:016x}").as_str())
             );
+        }
+        // A span's two ids at once, as two `hex` calls write them, in both formats.
+        for (trace, span) in [([0_u8; 16], [0_u8; 8]), ([0xFF; 16], [0xFF; 8])]
+            .into_iter()
+            .chain((0..50_u8).map(|i| {
+                let trace: [u8; 16] = std::array::from_fn(|j| {
+                    i.wrapping_mul(31) ^ u8::try_from(j).unwrap_or(0).wrapping_mul(17)
+                });
+                let span: [u8; 8] = std::array::from_fn(|j| {
+                    i.wrapping_add(u8::try_from(j).unwrap_or(0).wrapping_mul(45))
+                });
+                (trace, span)
+            }))
+        {
+            for format in [LogFormat::Json, LogFormat::Pretty] {
+                let mut once = Line::new(format, "INFO", "t", "m");
+                once.ids(&trace, &span);
+                let mut twice = Line::new(format, "INFO", "t", "m");
+                twice.hex(own_key!("trace_id"), &trace);
+                twice.hex(own_key!("span_id"), &span);
+                let (once, twice) = (once.finish(), twice.finish());
+                let after = |l: &str| {
+                    l[l.find(" INFO").or_else(|| l.find("\",")).unwrap_or(0)..].to_owned()
+                };
+                assert_eq!(after(&once), after(&twice));
+            }
         }
         // Ids of every length up to 16 bytes, as the log line writes them.
         let bytes: Vec<u8> = (0..16u8).map(|i| i.wrapping_mul(37) ^ 0xA5).collect();
