@@ -21,7 +21,7 @@ use tracing_subscriber::layer::{Context, Filter, Layer};
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::LogFilter;
-use crate::metrics::{Metrics, round_ms};
+use crate::metrics::Metrics;
 use crate::names;
 use crate::trace::{OtelSpan, SpanFields, Special, Tracer};
 use crate::writer::LineWriter;
@@ -845,7 +845,9 @@ impl Line {
         }
     }
 
-    /// A finite number, written as the shortest text that reads back as it.
+    /// A finite number, written as the shortest text that reads back as it (what
+    /// [`Line::micros`] is held to).
+    #[cfg(test)]
     fn number(&mut self, key: &str, value: f64) {
         self.key(key);
         if value.is_finite() {
@@ -855,23 +857,13 @@ impl Line {
         }
     }
 
-    /// Bytes as a lowercase hex string (trace and span ids: at most 16 bytes).
-    /// A duration in milliseconds already rounded to microseconds ([`round_ms`]), written as
-    /// `number` writes it (`50.0`, `12.5`, `0.001`: the shortest text that reads back as it)
-    /// from its whole microseconds, without ryu's float-to-decimal search (~700 instructions a
-    /// line). The shortest text of the double nearest to `n / 1000` is that decimal as long as
-    /// the doubles there are closer together than 0.001, far above any duration.
-    fn millis(&mut self, key: OwnKey, ms: f64) {
-        let micros = (ms * 1000.0).round();
-        if !(0.0..1e15).contains(&micros) {
-            return self.number(key.name, ms);
-        }
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a whole number in 0..1e15"
-        )]
-        let micros = micros as u64;
+    /// A duration of whole microseconds, in milliseconds, written as `number` writes the
+    /// double nearest to it (`50.0`, `12.5`, `0.001`: the shortest text that reads back as it)
+    /// from integers alone: neither float rounding nor ryu's float-to-decimal search (~700
+    /// instructions a line). The shortest text of the double nearest to `n / 1000` is that
+    /// decimal as long as the doubles there are closer together than 0.001, far above any
+    /// duration.
+    fn micros(&mut self, key: OwnKey, micros: u64) {
         self.own_key(key);
         self.buf.push_str(itoa::Buffer::new().format(micros / 1000));
         let frac = micros % 1000;
@@ -1226,8 +1218,10 @@ where
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
         let mut line = Line::metric(self.format, level, logger);
         line.own_str(own_key!("operation"), op);
-        let ms = round_ms(record.duration.unwrap_or_default().as_secs_f64() * 1000.0);
-        line.millis(own_key!("duration_ms"), ms);
+        // Rounded to the nearest microsecond, as `round_ms` rounds the summary's.
+        let nanos = record.duration.unwrap_or_default().as_nanos();
+        let micros = u64::try_from(nanos.saturating_add(500) / 1000).unwrap_or(u64::MAX);
+        line.micros(own_key!("duration_ms"), micros);
         if status == "success" {
             // The usual status: key and value as one constant.
             line.own_const(own_pair!("status", "success"));
@@ -1317,11 +1311,12 @@ mod tests {
         assert_eq!(record.text, "db_x", "an unrouted field is not kept");
     }
 
-    /// `Line::millis` writes what `Line::number` (ryu) writes for every duration the log
-    /// lines carry: each microsecond of the first ten seconds, then a spread of larger ones up
-    /// to ~31 years, and anything out of range through ryu itself.
+    /// `Line::micros` writes what `Line::number` (ryu) writes, for the double the summary's
+    /// `round_ms` makes of the same duration, for every duration the log lines carry: each
+    /// microsecond of the first ten seconds, then a spread of larger ones up to ~31 years.
     #[test]
     fn durations_are_written_as_ryu_writes_them() {
+        use crate::metrics::round_ms;
         let line = |f: &dyn Fn(&mut Line)| {
             let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
             let start = line.buf.len();
@@ -1341,15 +1336,9 @@ mod tests {
             #[expect(clippy::cast_precision_loss, reason = "below 2^53")]
             let ms = round_ms(n as f64 / 1000.0);
             assert_eq!(
-                line(&|l| l.millis(own_key!("d"), ms)),
+                line(&|l| l.micros(own_key!("d"), n)),
                 line(&|l| l.number("d", ms)),
-                "{n} µs"
-            );
-        }
-        for ms in [1e13, 2.5e15, -1.0, f64::NAN, f64::INFINITY] {
-            assert_eq!(
-                line(&|l| l.millis(own_key!("d"), ms)),
-                line(&|l| l.number("d", ms))
+                "{n} µs, from the integer"
             );
         }
     }
