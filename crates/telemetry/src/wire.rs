@@ -8,13 +8,15 @@
 //! the request's own thread spent (BENCHMARKS.md, "The export thread, measured for the next
 //! pass"). Here each span is written once, as it arrives, into the batch's buffer.
 //!
-//! A nested message is written in place: its length is reserved as one byte and, when the
-//! message turns out longer than 127 bytes, the bytes after it move up by the length's extra
-//! bytes (a span of ~300 bytes moves by one byte; the batch's outer two messages once each
-//! per batch). The message is the one prost writes for the same spans, though not always byte
-//! for byte (a few fields come in another order, which protobuf allows): the tests decode it
-//! with opentelemetry-proto's generated types and compare with what its own transform makes of
-//! the same spans.
+//! A nested message is written in place: its length is reserved as the bytes it is expected
+//! to take (one for most messages, two for a span of ~250 bytes, three for the batch's outer
+//! two) and, when it turns out to take more or fewer, the message's bytes move by the
+//! difference; every length ends up as its shortest varint. Short fields (a key and a length
+//! below 128, an id) are written as copies of a constant size rather than byte by byte. The
+//! message is the one prost writes for the same spans, though not always byte for byte (a few
+//! fields come in another order, which protobuf allows): the tests decode it with
+//! opentelemetry-proto's generated types and compare with what its own transform makes of the
+//! same spans.
 
 use opentelemetry::{Array, InstrumentationScope, KeyValue, StringValue, Value};
 use opentelemetry_sdk::Resource;
@@ -31,7 +33,8 @@ pub(crate) struct Writer {
     buf: Vec<u8>,
 }
 
-/// Where a nested message's length goes; given by [`Writer::begin`], closed by [`Writer::end`].
+/// Where a nested message's length goes; given by [`Writer::begin`] or [`Writer::begin_sized`],
+/// closed by [`Writer::end`].
 #[derive(Debug)]
 #[must_use = "a nested message must be closed with `Writer::end`"]
 pub(crate) struct Nested {
