@@ -144,15 +144,16 @@ impl SpanRecord {
         self.text.get(start as usize..end as usize)
     }
 
-    /// Keeps `value` for `slot`; a value recorded again replaces the old one (whose bytes
-    /// stay in the buffer, unused: a field is recorded at most a few times).
-    fn set(&mut self, slot: Slot, value: &str) {
+    /// Keeps `value` for `slot` and says where it is in the text; a value recorded again
+    /// replaces the old one (whose bytes stay in the buffer, unused: a field is recorded at
+    /// most a few times).
+    fn set(&mut self, slot: Slot, value: &str) -> Option<(u32, u32)> {
         if self.text.capacity() == 0 {
             self.text.reserve(128);
         }
-        if let Some(range) = crate::trace::append(&mut self.text, value) {
-            self.slots[slot as usize] = Some(range);
-        }
+        let range = crate::trace::append(&mut self.text, value)?;
+        self.slots[slot as usize] = Some(range);
+        Some(range)
     }
 
     fn ids(&self) -> Option<([u8; 16], [u8; 8])> {
@@ -179,7 +180,7 @@ impl SpanRecord {
 impl Visit for SpanRecord {
     fn record_str(&mut self, field: &Field, value: &str) {
         if let Route::Str(slot) = self.route(field) {
-            self.set(slot, value);
+            let _ = self.set(slot, value);
         }
     }
 
@@ -234,45 +235,59 @@ fn is_timed(attrs: &Attributes<'_>) -> (bool, bool) {
     (op, http)
 }
 
-/// Reads a span's fields into its record and, for a traced span, its OTLP side: one pass.
+/// Reads a span's fields into its record and, for a traced span, its OTLP side: one pass, and
+/// one copy of a string value however many of the two keep it (they share the record's text).
 struct Fields<'a> {
     record: &'a mut SpanRecord,
+}
+
+impl Fields<'_> {
+    /// The span's OTLP side, to record into, when it is traced.
+    fn otel(&mut self) -> Option<SpanFields<'_>> {
+        let record = &mut *self.record;
+        let span = record.otel.as_deref_mut()?;
+        Some(SpanFields {
+            span,
+            text: &mut record.text,
+        })
+    }
 }
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         let route = self.record.route(field);
-        if let Some(otel) = self.record.otel.as_deref_mut() {
-            SpanFields { span: otel }.str(field, route.special(), value);
-        }
-        if let Route::Str(slot) = route {
-            self.record.set(slot, value);
+        let known = match route {
+            Route::Str(slot) => self.record.set(slot, value),
+            _ => None,
+        };
+        if let Some(mut otel) = self.otel() {
+            otel.str(field, route.special(), value, known);
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if let Some(otel) = self.record.otel.as_deref_mut() {
-            SpanFields { span: otel }.record_i64(field, value);
+        if let Some(mut otel) = self.otel() {
+            otel.record_i64(field, value);
         }
         self.record.record_int(self.record.route(field), value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if let Some(otel) = self.record.otel.as_deref_mut() {
-            SpanFields { span: otel }.record_u64(field, value);
+        if let Some(mut otel) = self.otel() {
+            otel.record_u64(field, value);
         }
         self.record.record_u64(field, value);
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if let Some(otel) = self.record.otel.as_deref_mut() {
-            SpanFields { span: otel }.record_f64(field, value);
+        if let Some(mut otel) = self.otel() {
+            otel.record_f64(field, value);
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if let Some(otel) = self.record.otel.as_deref_mut() {
-            SpanFields { span: otel }.record_bool(field, value);
+        if let Some(mut otel) = self.otel() {
+            otel.record_bool(field, value);
         }
     }
 
@@ -500,6 +515,11 @@ where
             routes: routes(meta),
             ..SpanRecord::default()
         };
+        // One text for both (the OTLP span's buffer, usually a reused one); it goes back to
+        // the OTLP span when the span closes.
+        if let Some(otel) = record.otel.as_deref_mut() {
+            record.text = otel.take_text();
+        }
         attrs.record(&mut Fields {
             record: &mut record,
         });
@@ -593,8 +613,10 @@ where
         } else {
             None
         };
+        let text = std::mem::take(&mut record.text);
         drop(ext);
-        if let Some(otel) = otel {
+        if let Some(mut otel) = otel {
+            otel.put_text(text);
             self.tracer.finish(otel, duration);
         }
         if let Some(line) = line {

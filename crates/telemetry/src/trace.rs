@@ -247,10 +247,27 @@ impl OtelSpan {
         }
     }
 
+    /// Appends `value` to the span's own text and sets it (the layer's spans share their
+    /// record's text instead: [`SpanFields`]).
+    #[cfg(test)]
     fn set_str(&mut self, field: &Field, value: &str) {
         if let Some((start, end)) = append(&mut self.text, value) {
             self.set(field, FieldValue::Str(start, end));
         }
+    }
+
+    /// The span's text buffer, empty, for the layer's record of the span to keep every string
+    /// value in while the span is open ([`SpanFields`]): a value the record keeps too is then
+    /// copied once, not twice. Given back by [`OtelSpan::put_text`] when the span closes.
+    pub(crate) fn take_text(&mut self) -> String {
+        let mut text = std::mem::take(&mut self.text);
+        text.clear();
+        text
+    }
+
+    /// The text the span's string values were recorded into ([`OtelSpan::take_text`]).
+    pub(crate) fn put_text(&mut self, text: String) {
+        self.text = text;
     }
 
     /// Writes the span as an OTLP `Span` message into `batch`: the same message
@@ -405,9 +422,12 @@ impl OtelSpan {
     }
 }
 
-/// Reads a span's fields: the `otel.*` ones steer the span, the rest are kept by index.
+/// Reads a span's fields: the `otel.*` ones steer the span, the rest are kept by index, their
+/// text in `text`, the buffer the layer's record of the span shares with it (see
+/// [`OtelSpan::take_text`]).
 pub(crate) struct SpanFields<'a> {
     pub(crate) span: &'a mut OtelSpan,
+    pub(crate) text: &'a mut String,
 }
 
 /// An `otel.*` field of a span: it steers the OTLP span (its name, kind or status) and is not
@@ -464,10 +484,21 @@ impl SpanFields<'_> {
 
     /// A string value of `field`, which is the `otel.*` field `special` or, for `None`, an
     /// attribute (the caller knows which: [`crate::layer`] finds it once per callsite).
-    pub(crate) fn str(&mut self, field: &Field, special: Option<Special>, value: &str) {
+    /// `known`: where the caller has already appended `value` to the text.
+    pub(crate) fn str(
+        &mut self,
+        field: &Field,
+        special: Option<Special>,
+        value: &str,
+        known: Option<(u32, u32)>,
+    ) {
         match special {
             Some(special) => self.special(special, value),
-            None if self.span.recording => self.span.set_str(field, value),
+            None if self.span.recording => {
+                if let Some((start, end)) = known.or_else(|| append(self.text, value)) {
+                    self.span.set(field, FieldValue::Str(start, end));
+                }
+            }
             None => {}
         }
     }
@@ -475,7 +506,7 @@ impl SpanFields<'_> {
 
 impl Visit for SpanFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.str(field, Special::of(field.name()), value);
+        self.str(field, Special::of(field.name()), value, None);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -603,7 +634,6 @@ impl Tracer {
         name.clear();
         if recording {
             values.resize(meta.fields().len(), FieldValue::Unset);
-            text.reserve(128);
         }
         let span = OtelSpan {
             trace_id,
