@@ -348,17 +348,21 @@ impl OtelSpan {
             w.end(nested);
         }
         w.uint(12, u64::from(self.dropped_events));
-        // Status { string message = 2; StatusCode code = 3 }, always present.
-        let status = w.begin(15);
+        // Status { string message = 2; StatusCode code = 3 }, always present: for the usual
+        // ones, as constant bytes (field 15, its length, the code's field and value).
         match &self.status {
-            Status::Unset => {}
-            Status::Ok => w.uint(3, 1),
+            Status::Unset => w.raw(&[0x7A, 0]),
+            Status::Ok => w.raw(&[0x7A, 2, 0x18, 1]),
+            Status::Error { description } if description.is_empty() => {
+                w.raw(&[0x7A, 2, 0x18, 2]);
+            }
             Status::Error { description } => {
+                let status = w.begin(15);
                 w.bytes(2, description.as_bytes());
                 w.uint(3, 2);
+                w.end(status);
             }
         }
-        w.end(status);
         // The trace flags, and that the parent's remoteness is known (and whether it is).
         let flags =
             u32::from(self.flags.to_u8()) | 0x100 | if self.parent_remote { 0x200 } else { 0 };

@@ -78,6 +78,12 @@ impl Writer {
         self.varint(u64::from((field << 3) | wire));
     }
 
+    /// Bytes already encoded (the caller's constants).
+    #[inline]
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     /// A varint field (unsigned, enum or bool), left out when it is 0 as proto3 does.
     pub(crate) fn uint(&mut self, field: u32, v: u64) {
         if v != 0 {
@@ -158,11 +164,13 @@ impl Writer {
     /// span, ~250 bytes, takes two; a batch's outer messages three).
     #[inline]
     pub(crate) fn begin_sized(&mut self, field: u32, reserved: usize) -> Nested {
+        // At most 3 (a length below 2 MiB; longer ones move), a constant at every call: one
+        // copy of that size.
+        const ZEROS: [u8; 3] = [0; 3];
+        let reserved = reserved.min(ZEROS.len());
         self.key(field, LEN);
         let at = self.buf.len();
-        for _ in 0..reserved {
-            self.buf.push(0);
-        }
+        self.buf.extend_from_slice(&ZEROS[..reserved]);
         Nested { at, reserved }
     }
 
@@ -279,6 +287,7 @@ impl Writer {
     }
 
     /// A `KeyValue` with a string value, given as its UTF-8 bytes.
+    #[inline(always)]
     pub(crate) fn key_str(&mut self, field: u32, key: &str, value: &[u8]) {
         let (k, v) = (key.len(), value.len());
         // KeyValue { key = 1 (k bytes); value = 2: AnyValue { string_value = 1 (v bytes) } }
@@ -288,7 +297,6 @@ impl Writer {
         if let (Some(field_key), true) = (small_key(field, LEN), k != 0 && kv_len < 0x80) {
             #[expect(clippy::cast_possible_truncation, reason = "all below 0x80")]
             let (kv, k8, any, v8) = (kv_len as u8, k as u8, (2 + v) as u8, v as u8);
-            self.buf.reserve(2 + kv_len);
             self.buf
                 .extend_from_slice(&[field_key, kv, (1 << 3) | 2, k8]);
             self.buf.extend_from_slice(key.as_bytes());
