@@ -650,14 +650,14 @@ impl<W> LogLines<W> {
 thread_local! {
     /// The buffer of the thread's last log line, for its next: once a thread has written a
     /// line, a line costs no allocation.
-    static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// A written line's buffer larger than this goes back to the allocator instead.
 const SPARE_MAX: usize = 4096;
 
 /// Keeps a written line's buffer for the thread's next line.
-fn recycle(mut buf: String) {
+fn recycle(mut buf: Vec<u8>) {
     if buf.capacity() <= SPARE_MAX {
         buf.clear();
         // A thread whose locals are being destroyed drops it.
@@ -667,13 +667,13 @@ fn recycle(mut buf: String) {
 
 /// What follows a JSON line's timestamp up to its own fields: its closing quote, `level`,
 /// `logger` and `message`.
-fn head(out: &mut String, level: &'static str, logger: &str, message: &str) {
-    out.push_str("\",\"level\":\"");
+fn head(out: &mut Vec<u8>, level: &'static str, logger: &str, message: &str) {
+    out.extend_from_slice(b"\",\"level\":\"");
     // A level's name needs no escape.
-    out.push_str(level);
-    out.push_str("\",\"logger\":");
+    out.extend_from_slice(level.as_bytes());
+    out.extend_from_slice(b"\",\"logger\":");
     json_string(out, logger);
-    out.push_str(",\"message\":");
+    out.extend_from_slice(b",\"message\":");
     json_string(out, message);
 }
 
@@ -683,7 +683,7 @@ fn head(out: &mut String, level: &'static str, logger: &str, message: &str) {
 struct Head {
     level: &'static str,
     logger: &'static str,
-    text: String,
+    text: Vec<u8>,
 }
 
 /// How many heads a thread keeps: more than there are modules whose timed spans log.
@@ -726,9 +726,11 @@ macro_rules! own_pair {
     };
 }
 
-/// A line under construction: JSON object or `key=value` text.
+/// A line under construction: JSON object or `key=value` text, as UTF-8 bytes (only `str`s
+/// and ASCII are appended: no check is needed, and ids and numbers written as ASCII bytes go
+/// in without one).
 struct Line {
-    buf: String,
+    buf: Vec<u8>,
     json: bool,
     first: bool,
 }
@@ -765,7 +767,7 @@ impl Line {
                     if heads.len() == HEADS_MAX {
                         heads.remove(0);
                     }
-                    let mut text = String::new();
+                    let mut text = Vec::new();
                     head(&mut text, level, logger, MESSAGE);
                     heads.push(Head {
                         level,
@@ -775,7 +777,7 @@ impl Line {
                     heads.len() - 1
                 }
             };
-            line.buf.push_str(&heads[at].text);
+            line.buf.extend_from_slice(&heads[at].text);
         });
         if cached.is_err() {
             // A thread whose locals are being destroyed.
@@ -791,7 +793,7 @@ impl Line {
         buf.reserve(512);
         let json = format == LogFormat::Json;
         if json {
-            buf.push_str("{\"timestamp\":\"");
+            buf.extend_from_slice(b"{\"timestamp\":\"");
         }
         timestamp(&mut buf, now());
         Self {
@@ -814,9 +816,9 @@ impl Line {
             self.key(key.name);
         } else if self.first {
             self.first = false;
-            self.buf.push_str(&key.json[1..]);
+            self.buf.extend_from_slice(&key.json.as_bytes()[1..]);
         } else {
-            self.buf.push_str(key.json);
+            self.buf.extend_from_slice(key.json.as_bytes());
         }
     }
 
@@ -824,7 +826,7 @@ impl Line {
     fn own_const(&mut self, (key, value): (OwnKey, &'static str)) {
         self.own_key(key);
         if !self.json {
-            self.buf.push_str(value);
+            self.buf.extend_from_slice(value.as_bytes());
         }
     }
 
@@ -834,24 +836,24 @@ impl Line {
         if self.json {
             json_string(&mut self.buf, value);
         } else {
-            self.buf.push_str(value);
+            self.buf.extend_from_slice(value.as_bytes());
         }
     }
 
     fn key(&mut self, key: &str) {
         if self.json {
             if !self.first {
-                self.buf.push(',');
+                self.buf.push(b',');
             }
             self.first = false;
             if clean_prefix(key.as_bytes()) == key.len() {
                 self.buf.reserve(key.len() + 3);
-                self.buf.push('"');
-                self.buf.push_str(key);
-                self.buf.push_str("\":");
+                self.buf.push(b'"');
+                self.buf.extend_from_slice(key.as_bytes());
+                self.buf.extend_from_slice(b"\":");
             } else {
                 json_string(&mut self.buf, key);
-                self.buf.push(':');
+                self.buf.push(b':');
             }
         } else {
             let _ = write!(self.buf, " {key}=");
@@ -863,7 +865,7 @@ impl Line {
         if self.json {
             json_string(&mut self.buf, value);
         } else {
-            self.buf.push_str(value);
+            self.buf.extend_from_slice(value.as_bytes());
         }
     }
 
@@ -873,9 +875,10 @@ impl Line {
     fn number(&mut self, key: &str, value: f64) {
         self.key(key);
         if value.is_finite() {
-            self.buf.push_str(ryu::Buffer::new().format_finite(value));
+            self.buf
+                .extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
         } else {
-            self.buf.push_str("null");
+            self.buf.extend_from_slice(b"null");
         }
     }
 
@@ -887,7 +890,8 @@ impl Line {
     /// duration.
     fn micros(&mut self, key: OwnKey, micros: u64) {
         self.own_key(key);
-        self.buf.push_str(itoa::Buffer::new().format(micros / 1000));
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(micros / 1000).as_bytes());
         let frac = micros % 1000;
         let digits = [
             b'.',
@@ -903,9 +907,7 @@ impl Line {
         } else {
             4
         };
-        // Only ASCII was written.
-        self.buf
-            .push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
+        self.buf.extend_from_slice(&digits[..len]);
     }
 
     /// Bytes as a lowercase hex string (ids: at most 16 bytes).
@@ -925,13 +927,11 @@ impl Line {
         } else {
             &quoted[1..quoted.len() - 1]
         };
-        // Only ASCII digits, letters and quotes were written.
-        self.buf
-            .push_str(std::str::from_utf8(text).unwrap_or_default());
+        self.buf.extend_from_slice(text);
     }
 
     /// A span's `trace_id` and `span_id`, in JSON as one piece of constant size (keys, quotes
-    /// and digits) checked and copied once.
+    /// and digits) copied at once.
     fn ids(&mut self, trace: &[u8; 16], span: &[u8; 8]) {
         const TRACE: &[u8] = b",\"trace_id\":\"";
         const SPAN: &[u8] = b"\",\"span_id\":\"";
@@ -952,9 +952,7 @@ impl Line {
         let rest = &mut rest[32..];
         rest[..SPAN.len()].copy_from_slice(SPAN);
         rest[SPAN.len()..SPAN.len() + 16].copy_from_slice(&hex16(u64::from_be_bytes(*span)));
-        // Only ASCII was written.
-        self.buf
-            .push_str(std::str::from_utf8(&text).unwrap_or_default());
+        self.buf.extend_from_slice(&text);
     }
 
     fn raw(&mut self, key: &str, value: fmt::Arguments<'_>) {
@@ -962,11 +960,11 @@ impl Line {
         let _ = self.buf.write_fmt(value);
     }
 
-    fn finish(mut self) -> String {
+    fn finish(mut self) -> Vec<u8> {
         if self.json {
-            self.buf.push('}');
+            self.buf.push(b'}');
         }
-        self.buf.push('\n');
+        self.buf.push(b'\n');
         self.buf
     }
 }
@@ -982,7 +980,7 @@ fn now() -> Duration {
 
 /// Appends `2026-11-28T10:15:30.123Z` for `since_epoch`. The part up to the seconds is
 /// formatted once a second per thread; a log line then costs a copy and three digits.
-fn timestamp(out: &mut String, since_epoch: Duration) {
+fn timestamp(out: &mut Vec<u8>, since_epoch: Duration) {
     thread_local! {
         static SECOND: std::cell::RefCell<(u64, String)> =
             const { std::cell::RefCell::new((u64::MAX, String::new())) };
@@ -998,18 +996,16 @@ fn timestamp(out: &mut String, since_epoch: Duration) {
             let _ = write!(text, "{}", whole.format("%Y-%m-%dT%H:%M:%S"));
             *cached = second;
         }
-        out.push_str(text);
+        out.extend_from_slice(text.as_bytes());
     });
     let ms = since_epoch.subsec_millis();
-    for digit in [
+    out.extend_from_slice(&[
         b'.',
         digit(ms / 100),
         digit(ms / 10 % 10),
         digit(ms % 10),
         b'Z',
-    ] {
-        out.push(char::from(digit));
-    }
+    ]);
 }
 
 /// The 16 lowercase hex digits of `v`, most significant first, worked out for all of them at
@@ -1099,14 +1095,14 @@ fn clean_prefix(bytes: &[u8]) -> usize {
 
 /// Appends `s` as a JSON string: the part before the first byte that needs an escape is found
 /// 8 bytes at a time, and runs that need no escape are copied whole.
-fn json_string(out: &mut String, s: &str) {
+fn json_string(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
-    out.push('"');
+    out.push(b'"');
     let bytes = s.as_bytes();
     let clean = clean_prefix(bytes);
     if clean == bytes.len() {
-        out.push_str(s);
-        out.push('"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
         return;
     }
     let mut start = 0;
@@ -1120,17 +1116,17 @@ fn json_string(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        // `i` is at an ASCII byte, so both slices end on character boundaries.
-        out.push_str(&s[start..i]);
+        // `i` is at an ASCII byte, so both runs end on character boundaries.
+        out.extend_from_slice(&bytes[start..i]);
         if escaped.is_empty() {
             let _ = write!(out, "\\u{b:04x}");
         } else {
-            out.push_str(escaped);
+            out.extend_from_slice(escaped.as_bytes());
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Collects an event's fields into a line.
@@ -1234,7 +1230,11 @@ where
     }
 
     /// The "Performance metric" line of a closed span, if it is timed (has an operation).
-    fn metric_line(&self, meta: &'static Metadata<'static>, record: &SpanRecord) -> Option<String> {
+    fn metric_line(
+        &self,
+        meta: &'static Metadata<'static>,
+        record: &SpanRecord,
+    ) -> Option<Vec<u8>> {
         let op = record.get(Slot::Operation)?;
         let status = record.get(Slot::Status).unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
@@ -1266,14 +1266,21 @@ where
         Some(line.finish())
     }
 
-    fn write(&self, line: String) {
-        let _ = self.writer.make_writer().write_all(line.as_bytes());
+    fn write(&self, line: Vec<u8>) {
+        let _ = self.writer.make_writer().write_all(&line);
         recycle(line);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    impl Line {
+        /// The finished line as text: it has to be UTF-8.
+        fn text(self) -> String {
+            String::from_utf8(self.finish()).expect("a line is UTF-8")
+        }
+    }
+
     use super::*;
 
     /// A callsite's routes are worked out once and say, by field index, what its name says;
@@ -1344,7 +1351,7 @@ mod tests {
             let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
             let start = line.buf.len();
             f(&mut line);
-            line.buf.split_off(start)
+            String::from_utf8(line.buf.split_off(start)).expect("UTF-8")
         };
         let mut micros: Vec<u64> = (0..100_000)
             .chain((100_000..10_000_000).step_by(101))
@@ -1369,14 +1376,14 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339_utc_with_milliseconds() {
         let t = Duration::from_secs(1_796_465_730) + Duration::from_millis(7);
-        let mut out = String::new();
+        let mut out = Vec::new();
         timestamp(&mut out, t);
         // The same second again (its cached part), then the next second.
         timestamp(&mut out, t + Duration::from_millis(120));
         timestamp(&mut out, t + Duration::from_micros(993_999));
         assert_eq!(
-            out,
-            "2026-12-05T10:15:30.007Z2026-12-05T10:15:30.127Z2026-12-05T10:15:31.000Z"
+            std::str::from_utf8(&out),
+            Ok("2026-12-05T10:15:30.007Z2026-12-05T10:15:30.127Z2026-12-05T10:15:31.000Z")
         );
         // The clock's own reading is formatted as chrono formats it.
         let since_epoch = now();
@@ -1388,7 +1395,7 @@ mod tests {
         )
         .expect("a time")
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        assert_eq!(out, expected);
+        assert_eq!(std::str::from_utf8(&out), Ok(expected.as_str()));
     }
 
     /// The 8-byte scan agrees with a byte-by-byte check for every byte value at every
@@ -1436,8 +1443,9 @@ mod tests {
             "12345678\n",
             "12345678é\t",
         ] {
-            let mut s = String::new();
+            let mut s = Vec::new();
             json_string(&mut s, text);
+            let s = String::from_utf8(s).expect("UTF-8");
             let back: String = serde_json::from_str(&s).expect("valid JSON");
             assert_eq!(back, text);
             assert_eq!(s, serde_json::to_string(text).expect("json"), "{text}");
@@ -1462,12 +1470,12 @@ mod tests {
             for first in [true, false] {
                 let line = |write: &dyn Fn(&mut Line)| {
                     let mut line = Line {
-                        buf: String::new(),
+                        buf: Vec::new(),
                         json: format == LogFormat::Json,
                         first,
                     };
                     write(&mut line);
-                    line.finish()
+                    line.text()
                 };
                 assert_eq!(
                     line(&|l| l.own_const(own_pair!("status", "success"))),
@@ -1484,7 +1492,7 @@ mod tests {
         line.hex(own_key!("trace_id"), &[0x00, 0xab, 0x10, 0xff]);
         line.number("duration_ms", 12.5);
         line.number("zero", 0.0);
-        let text = line.finish();
+        let text = line.text();
         let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(v["trace_id"], "00ab10ff");
         assert_eq!(v["duration_ms"], 12.5);
@@ -1516,7 +1524,7 @@ mod tests {
             cached.own_str(own_key!("operation"), "db_x");
             let mut fresh = Line::new(LogFormat::Json, level, logger, "Performance metric");
             fresh.own_str(own_key!("operation"), "db_x");
-            let (cached, fresh) = (cached.finish(), fresh.finish());
+            let (cached, fresh) = (cached.text(), fresh.text());
             assert_eq!(
                 after_timestamp(cached.clone()),
                 after_timestamp(fresh),
@@ -1529,7 +1537,7 @@ mod tests {
         }
         assert_eq!(HEADS.with_borrow(Vec::len), HEADS_MAX);
         // The text format has no head to cache.
-        let text = Line::metric(LogFormat::Pretty, "INFO", "todo::m").finish();
+        let text = Line::metric(LogFormat::Pretty, "INFO", "todo::m").text();
         assert!(
             text.ends_with(" INFO todo::m: Performance metric\n"),
             "{text}"
@@ -1572,7 +1580,7 @@ mod tests {
                 let mut twice = Line::new(format, "INFO", "t", "m");
                 twice.hex(own_key!("trace_id"), &trace);
                 twice.hex(own_key!("span_id"), &span);
-                let (once, twice) = (once.finish(), twice.finish());
+                let (once, twice) = (once.text(), twice.text());
                 let after = |l: &str| {
                     l[l.find(" INFO").or_else(|| l.find("\",")).unwrap_or(0)..].to_owned()
                 };
@@ -1584,7 +1592,7 @@ mod tests {
         for len in 0..=16 {
             let mut line = Line::new(LogFormat::Json, "INFO", "t", "m");
             line.hex(own_key!("id"), &bytes[..len]);
-            let v: serde_json::Value = serde_json::from_str(&line.finish()).expect("JSON");
+            let v: serde_json::Value = serde_json::from_str(&line.text()).expect("JSON");
             let expected: String = bytes[..len].iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(v["id"], expected, "{len} bytes");
         }
@@ -1592,8 +1600,9 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped() {
-        let mut s = String::new();
+        let mut s = Vec::new();
         json_string(&mut s, "a\"b\\c\nd\u{1}é");
+        let s = String::from_utf8(s).expect("UTF-8");
         assert_eq!(s, r#""a\"b\\c\nd\u0001é""#);
         let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
         assert_eq!(v, "a\"b\\c\nd\u{1}é");
