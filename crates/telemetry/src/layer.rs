@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -91,25 +92,58 @@ impl Route {
     }
 }
 
-/// The routes of the fields of `meta`'s callsite, by field index: worked out on the first span
-/// of each callsite and kept for the life of the process (callsites are static, so this holds
-/// one small table per span callsite of the program, whichever subscriber asks).
-fn routes(meta: &'static Metadata<'static>) -> &'static [Route] {
-    type Table = HashMap<Identifier, &'static [Route], foldhash::fast::RandomState>;
-    static ROUTES: LazyLock<RwLock<Table>> = LazyLock::new(RwLock::default);
+/// What the layer works out once per span callsite ([`callsite`]) and keeps for the life of
+/// the process (callsites are static, so this holds one small entry per span callsite of the
+/// program, whichever subscriber asks).
+struct CallsiteInfo {
+    /// The routes of the callsite's fields, by field index.
+    routes: Box<[Route]>,
+    /// Whether the log filter lets the callsite's "Performance metric" lines through, as the
+    /// layer [`TelemetryLayer::id`] found it: `id << 1 | enabled`, 0 before any did. A filter
+    /// without span directives decides by the callsite alone, so the answer holds for the
+    /// layer's every span of it (the filter's directive matching cost ~180 instructions a
+    /// timed span); another layer (tests run several) finds its own and takes the slot over.
+    logged: AtomicU64,
+}
+
+impl CallsiteInfo {
+    /// The log decision `layer` kept for the callsite, if it is the one that kept it.
+    fn logged(&self, layer: u64) -> Option<bool> {
+        let kept = self.logged.load(Ordering::Relaxed);
+        (kept >> 1 == layer).then_some(kept & 1 == 1)
+    }
+
+    fn keep_logged(&self, layer: u64, enabled: bool) {
+        self.logged
+            .store(layer << 1 | u64::from(enabled), Ordering::Relaxed);
+    }
+}
+
+/// The [`CallsiteInfo`] of `meta`'s callsite: worked out on its first span.
+fn callsite(meta: &'static Metadata<'static>) -> &'static CallsiteInfo {
+    type Table = HashMap<Identifier, &'static CallsiteInfo, foldhash::fast::RandomState>;
+    static CALLSITES: LazyLock<RwLock<Table>> = LazyLock::new(RwLock::default);
     let id = meta.callsite();
-    if let Some(routes) = ROUTES
+    if let Some(info) = CALLSITES
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&id)
     {
-        return routes;
+        return info;
     }
-    let mut table = ROUTES.write().unwrap_or_else(PoisonError::into_inner);
+    let mut table = CALLSITES.write().unwrap_or_else(PoisonError::into_inner);
     table.entry(id).or_insert_with(|| {
-        let routes: Vec<Route> = meta.fields().iter().map(|f| Route::of(f.name())).collect();
-        Box::leak(routes.into_boxed_slice())
+        Box::leak(Box::new(CallsiteInfo {
+            routes: meta.fields().iter().map(|f| Route::of(f.name())).collect(),
+            logged: AtomicU64::new(0),
+        }))
     })
+}
+
+/// The routes of the fields of `meta`'s callsite, by field index ([`callsite`]).
+#[cfg(test)]
+fn routes(meta: &'static Metadata<'static>) -> &'static [Route] {
+    &callsite(meta).routes
 }
 
 /// What the layers keep about a timed span. Every string field goes into one buffer (a span
@@ -134,7 +168,7 @@ pub(crate) struct SpanRecord {
     logged: bool,
     /// The OTLP side of a traced span, taken out when the span closes.
     pub(crate) otel: Option<Box<OtelSpan>>,
-    /// Its callsite's [`routes`] (empty: found by name).
+    /// Its callsite's routes ([`CallsiteInfo`]; empty: found by name).
     routes: &'static [Route],
 }
 
@@ -364,6 +398,8 @@ where
 /// one of its directives names a span (`[name]=debug`: it has to see them to know when an
 /// event is inside one).
 pub struct TelemetryLayer {
+    /// Unique in the process (from 1): whose decisions a [`CallsiteInfo`] keeps.
+    id: u64,
     metrics: Arc<Metrics>,
     tracer: Tracer,
     log: LogLines<LineWriter>,
@@ -383,12 +419,38 @@ impl TelemetryLayer {
         log: LogLines<LineWriter>,
         filter: LogFilter,
     ) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             metrics,
             tracer,
             log,
             filter,
         }
+    }
+
+    /// Whether the log filter lets the "Performance metric" line of a timed span of `info`'s
+    /// callsite through: decided once per callsite when the filter decides by the callsite
+    /// alone (it has no span directives), else for each span, as a per-layer filter would
+    /// have decided when the span was made.
+    fn metric_logged<S>(
+        &self,
+        info: &CallsiteInfo,
+        meta: &'static Metadata<'static>,
+        ctx: &Context<'_, S>,
+    ) -> bool
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        if self.filter.spans {
+            return Filter::<S>::enabled(&self.filter, meta, ctx);
+        }
+        if let Some(enabled) = info.logged(self.id) {
+            return enabled;
+        }
+        let enabled = Filter::<S>::enabled(&self.filter, meta, ctx);
+        info.keep_logged(self.id, enabled);
+        enabled
     }
 
     pub(crate) fn tracer(&self) -> &Tracer {
@@ -506,13 +568,13 @@ where
                 None => self.tracer.start(meta, None, started_at),
             }
         });
+        let info = callsite(meta);
         let mut record = SpanRecord {
             start: Some(started),
             http,
-            // Decided now, as a per-layer filter would have decided when the span was made.
-            logged: op && Filter::<S>::enabled(&self.filter, meta, &ctx),
+            logged: op && self.metric_logged(info, meta, &ctx),
             otel,
-            routes: routes(meta),
+            routes: &info.routes,
             ..SpanRecord::default()
         };
         // One text for both (the OTLP span's buffer, usually a reused one); it goes back to

@@ -1301,7 +1301,8 @@ fn a_timed_span_and_events() {
 
 /// The log filter decides the lines, never the measurements: at `warn` a timed span is still
 /// measured but writes no "Performance metric" line (an INFO line); a directive that names a
-/// span lets that span's events through.
+/// span lets that span's events through. The three subscribers time the same callsites one
+/// after the other: each decides for itself (the layer keeps its decision per callsite).
 #[test]
 fn the_log_filter_decides_lines_and_never_measurements() {
     let _serial = serial();
