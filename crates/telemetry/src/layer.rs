@@ -548,7 +548,12 @@ where
         // the operation's duration from `started` (see `Tracer::finish`).
         let started = Instant::now();
         let otel = traced.then(|| {
-            let started_at = std::time::SystemTime::now();
+            // Read only when spans are exported.
+            let started_at = if self.tracer.exports() {
+                std::time::SystemTime::now()
+            } else {
+                std::time::UNIX_EPOCH
+            };
             // The nearest traced ancestor (a driver's span in between has no record).
             let mut parent = span.scope().skip(1).find_map(|p| {
                 let has = p
@@ -661,8 +666,7 @@ where
         };
         // The operation ends at the span's last exit, as the exported span does (the work done
         // between then and the close, the exporter's included, is not the operation's).
-        let now = Instant::now();
-        let end = record.last_exit.unwrap_or(now);
+        let end = record.last_exit.unwrap_or_else(Instant::now);
         let duration = record
             .start
             .map(|s| end.saturating_duration_since(s))
@@ -671,7 +675,10 @@ where
         let otel = record.otel.take();
         self.observe(record, duration);
         let line = if record.logged {
-            self.log.metric_line(span.metadata(), record)
+            // Stamped with the operation's end, the exported span's (no second clock
+            // reading), where there is one.
+            let ended = otel.as_deref().and_then(|o| o.ended_at(duration));
+            self.log.metric_line(span.metadata(), record, ended)
         } else {
             None
         };
@@ -799,7 +806,18 @@ struct Line {
 
 impl Line {
     fn new(format: LogFormat, level: &'static str, logger: &str, message: &str) -> Self {
-        let mut line = Self::started(format);
+        Self::stamped(format, None, level, logger, message)
+    }
+
+    /// As [`Line::new`], stamped with `at` (since the Unix epoch) when it is given.
+    fn stamped(
+        format: LogFormat,
+        at: Option<Duration>,
+        level: &'static str,
+        logger: &str,
+        message: &str,
+    ) -> Self {
+        let mut line = Self::started(format, at);
         if line.json {
             head(&mut line.buf, level, logger, message);
         } else {
@@ -811,13 +829,19 @@ impl Line {
     /// A "Performance metric" line: as [`Line::new`] with that message, its JSON head (level,
     /// logger and message, the same for every line of a logger at a level) copied from the
     /// thread's cache of the last few it wrote instead of written and escaped again (~250
-    /// instructions a line).
-    fn metric(format: LogFormat, level: &'static str, logger: &'static str) -> Self {
+    /// instructions a line). `at`: its time since the Unix epoch, when it is known (else the
+    /// clock's).
+    fn metric(
+        format: LogFormat,
+        level: &'static str,
+        logger: &'static str,
+        at: Option<Duration>,
+    ) -> Self {
         const MESSAGE: &str = "Performance metric";
         if format != LogFormat::Json {
-            return Self::new(format, level, logger, MESSAGE);
+            return Self::stamped(format, at, level, logger, MESSAGE);
         }
-        let mut line = Self::started(format);
+        let mut line = Self::started(format, at);
         let cached = HEADS.try_with(|heads| {
             let mut heads = heads.borrow_mut();
             let at = match heads
@@ -848,16 +872,17 @@ impl Line {
         line
     }
 
-    /// A line's buffer (the thread's spare) holding its timestamp: the JSON object's opening
-    /// and `"timestamp":"…"`, or the bare timestamp for the text format.
-    fn started(format: LogFormat) -> Self {
+    /// A line's buffer (the thread's spare) holding its timestamp (`at`, or the clock's time
+    /// for `None`): the JSON object's opening and `"timestamp":"…"`, or the bare timestamp for
+    /// the text format.
+    fn started(format: LogFormat, at: Option<Duration>) -> Self {
         let mut buf = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
         buf.reserve(512);
         let json = format == LogFormat::Json;
         if json {
             buf.extend_from_slice(b"{\"timestamp\":\"");
         }
-        timestamp(&mut buf, now());
+        timestamp(&mut buf, at.unwrap_or_else(now));
         Self {
             buf,
             json,
@@ -1296,12 +1321,13 @@ where
         &self,
         meta: &'static Metadata<'static>,
         record: &SpanRecord,
+        at: Option<Duration>,
     ) -> Option<Vec<u8>> {
         let op = record.get(Slot::Operation)?;
         let status = record.get(Slot::Status).unwrap_or("success");
         let level = if status == "error" { "ERROR" } else { "INFO" };
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
-        let mut line = Line::metric(self.format, level, logger);
+        let mut line = Line::metric(self.format, level, logger, at);
         line.own_str(own_key!("operation"), op);
         // Rounded to the nearest microsecond, as `round_ms` rounds the summary's.
         let nanos = record.duration.unwrap_or_default().as_nanos();
@@ -1582,7 +1608,7 @@ mod tests {
         let all = loggers.iter().cycle().take(3 * loggers.len());
         for (i, &logger) in few.chain(all).enumerate() {
             let level = if i % 4 == 0 { "ERROR" } else { "INFO" };
-            let mut cached = Line::metric(LogFormat::Json, level, logger);
+            let mut cached = Line::metric(LogFormat::Json, level, logger, None);
             cached.own_str(own_key!("operation"), "db_x");
             let mut fresh = Line::new(LogFormat::Json, level, logger, "Performance metric");
             fresh.own_str(own_key!("operation"), "db_x");
@@ -1599,7 +1625,7 @@ mod tests {
         }
         assert_eq!(HEADS.with_borrow(Vec::len), HEADS_MAX);
         // The text format has no head to cache.
-        let text = Line::metric(LogFormat::Pretty, "INFO", "todo::m").text();
+        let text = Line::metric(LogFormat::Pretty, "INFO", "todo::m", None).text();
         assert!(
             text.ends_with(" INFO todo::m: Performance metric\n"),
             "{text}"

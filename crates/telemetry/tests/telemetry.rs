@@ -544,6 +544,15 @@ fn a_50_ms_call_reports_50_to_60_ms_in_log_span_histogram_and_summary() {
             "{operation}: the span lasts {} ms, its log line says {logged_ms} ms",
             span.duration_ms()
         );
+        // Stamped with the operation's end, the span's, to the millisecond.
+        let stamped =
+            chrono::DateTime::parse_from_rfc3339(line["timestamp"].as_str().expect("a timestamp"))
+                .expect("an RFC 3339 timestamp");
+        assert_eq!(
+            u64::try_from(stamped.timestamp_millis()).expect("after 1970"),
+            span.end_unix_nano / 1_000_000,
+            "{operation}: {line}"
+        );
 
         // The histograms.
         one_observation_in_band(
