@@ -1128,6 +1128,19 @@ fn hex16(v: u64) -> [u8; 16] {
     (x + ZERO + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
+/// 16 bytes (a trace id) as 32 lowercase hex digits.
+pub(crate) fn hex32(bytes: &[u8; 16]) -> String {
+    let (high, low) = bytes.split_at(8);
+    let mut digits = Vec::with_capacity(32);
+    for half in [high, low] {
+        digits.extend_from_slice(&hex16(u64::from_be_bytes(
+            half.try_into().unwrap_or_default(),
+        )));
+    }
+    // Hex digits only: always UTF-8.
+    String::from_utf8(digits).unwrap_or_default()
+}
+
 fn digit(n: u32) -> u8 {
     b'0' + u8::try_from(n % 10).unwrap_or(0)
 }
@@ -1642,12 +1655,18 @@ mod tests {
             seed ^= seed << 17;
             values.push(seed);
         }
-        for v in values {
+        for &v in &values {
             let digits = hex16(v);
             assert_eq!(
                 std::str::from_utf8(&digits).ok(),
                 Some(format!("{v:016x}").as_str())
             );
+        }
+        // A trace id as its `Display` writes it.
+        for pair in values.chunks(2) {
+            let id = (u128::from(pair[0]) << 64) | u128::from(pair[pair.len() - 1]);
+            let id = opentelemetry::trace::TraceId::from(id);
+            assert_eq!(hex32(&id.to_bytes()), id.to_string());
         }
         // A span's two ids at once, as two `hex` calls write them, in both formats.
         for (trace, span) in [([0_u8; 16], [0_u8; 8]), ([0xFF; 16], [0xFF; 8])]

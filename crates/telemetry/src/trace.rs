@@ -846,6 +846,13 @@ pub fn trace_id(span: &tracing::Span) -> Option<TraceId> {
     })
 }
 
+/// The trace id of `span` when it is traced, as 32 lowercase hex digits (what its `Display`
+/// writes, ~6 times cheaper than formatting it); from now on fixed.
+#[must_use]
+pub fn trace_id_hex(span: &tracing::Span) -> Option<String> {
+    trace_id(span).map(|id| crate::layer::hex32(&id.to_bytes()))
+}
+
 /// Sets an attribute that a `tracing` field cannot carry (an array) on `span`'s OTLP span.
 pub fn set_attribute(span: &tracing::Span, key: &'static str, value: Value) {
     with_otel(span, |_, otel| {

@@ -92,7 +92,7 @@ pub fn server_span(req: &Request) -> (Span, Option<String>) {
     let parent =
         opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
     todo_telemetry::trace::set_remote_parent(&span, parent.span().span_context());
-    let trace_id = todo_telemetry::trace::trace_id(&span).map(|id| id.to_string());
+    let trace_id = todo_telemetry::trace::trace_id_hex(&span);
     (span, trace_id)
 }
 
