@@ -181,6 +181,19 @@ impl Writer {
         let Nested { at, reserved } = nested;
         let body = at + reserved;
         let len = self.buf.len() - body;
+        // The usual cases: a length that takes the one or two bytes reserved for it.
+        #[expect(clippy::cast_possible_truncation, reason = "below 0x80 and 0x4000")]
+        match (reserved, len) {
+            (1, 0..0x80) => {
+                self.buf[at] = len as u8;
+                return;
+            }
+            (2, 0x80..0x4000) => {
+                self.buf[at..body].copy_from_slice(&[(len as u8) | 0x80, (len >> 7) as u8]);
+                return;
+            }
+            _ => {}
+        }
         let size = varint_len(len as u64);
         if size > reserved {
             let end = self.buf.len();
