@@ -892,6 +892,7 @@ impl Line {
 
     /// A key of the service's own lines, known to need no escape, written whole: JSON's
     /// `,"key":` is one copy of a constant.
+    #[inline]
     fn own_key(&mut self, key: OwnKey) {
         debug_assert_eq!(
             clean_prefix(key.name.as_bytes()),
@@ -910,6 +911,7 @@ impl Line {
     }
 
     /// One of the service's own keys with a constant value ([`own_pair!`]): in JSON one copy.
+    #[inline]
     fn own_const(&mut self, (key, value): (OwnKey, &'static str)) {
         self.own_key(key);
         if !self.json {
@@ -918,6 +920,7 @@ impl Line {
     }
 
     /// A string under one of the service's own keys.
+    #[inline]
     fn own_str(&mut self, key: OwnKey, value: &str) {
         self.own_key(key);
         if self.json {
@@ -1342,9 +1345,13 @@ where
         let logger = meta.module_path().unwrap_or_else(|| meta.target());
         let mut line = Line::metric(self.format, level, logger, at);
         line.own_str(own_key!("operation"), op);
-        // Rounded to the nearest microsecond, as `round_ms` rounds the summary's.
-        let nanos = record.duration.unwrap_or_default().as_nanos();
-        let micros = u64::try_from(nanos.saturating_add(500) / 1000).unwrap_or(u64::MAX);
+        // Rounded to the nearest microsecond, as `round_ms` rounds the summary's (in 64 bits:
+        // a division of the 128-bit nanoseconds is a call of its own).
+        let duration = record.duration.unwrap_or_default();
+        let micros = duration
+            .as_secs()
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from((duration.subsec_nanos() + 500) / 1000));
         line.micros(own_key!("duration_ms"), micros);
         if status == "success" {
             // The usual status: key and value as one constant.
