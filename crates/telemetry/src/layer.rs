@@ -982,13 +982,8 @@ impl Line {
         self.own_key(key);
         self.buf
             .extend_from_slice(itoa::Buffer::new().format(micros / 1000).as_bytes());
-        let frac = micros % 1000;
-        let digits = [
-            b'.',
-            b'0' + u8::try_from(frac / 100).unwrap_or(0),
-            b'0' + u8::try_from(frac / 10 % 10).unwrap_or(0),
-            b'0' + u8::try_from(frac % 10).unwrap_or(0),
-        ];
+        let frac = u32::try_from(micros % 1000).unwrap_or(0);
+        let digits = [b'.', digit(frac / 100), digit(frac / 10), digit(frac)];
         // Trailing zeros dropped, one digit kept.
         let len = if frac.is_multiple_of(100) {
             2
@@ -1034,11 +1029,7 @@ impl Line {
         let mut text = [b'"'; LEN];
         let (head, rest) = text.split_at_mut(TRACE.len());
         head.copy_from_slice(TRACE);
-        let (high, low) = trace.split_at(8);
-        for (half, out) in [high, low].into_iter().zip(rest.chunks_mut(16)) {
-            let word = u64::from_be_bytes(half.try_into().unwrap_or_default());
-            out.copy_from_slice(&hex16(word));
-        }
+        rest[..32].copy_from_slice(&hex32_digits(trace));
         let rest = &mut rest[32..];
         rest[..SPAN.len()].copy_from_slice(SPAN);
         rest[SPAN.len()..SPAN.len() + 16].copy_from_slice(&hex16(u64::from_be_bytes(*span)));
@@ -1131,17 +1122,22 @@ fn hex16(v: u64) -> [u8; 16] {
     (x + ZERO + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
-/// 16 bytes (a trace id) as 32 lowercase hex digits.
-pub(crate) fn hex32(bytes: &[u8; 16]) -> String {
+/// The 32 lowercase hex digits of 16 bytes (a trace id).
+fn hex32_digits(bytes: &[u8; 16]) -> [u8; 32] {
     let (high, low) = bytes.split_at(8);
-    let mut digits = Vec::with_capacity(32);
-    for half in [high, low] {
-        digits.extend_from_slice(&hex16(u64::from_be_bytes(
+    let mut digits = [0; 32];
+    for (half, out) in [high, low].into_iter().zip(digits.chunks_mut(16)) {
+        out.copy_from_slice(&hex16(u64::from_be_bytes(
             half.try_into().unwrap_or_default(),
         )));
     }
+    digits
+}
+
+/// 16 bytes (a trace id) as a string of 32 lowercase hex digits.
+pub(crate) fn hex32(bytes: &[u8; 16]) -> String {
     // Hex digits only: always UTF-8.
-    String::from_utf8(digits).unwrap_or_default()
+    String::from_utf8(hex32_digits(bytes).to_vec()).unwrap_or_default()
 }
 
 fn digit(n: u32) -> u8 {
