@@ -173,7 +173,7 @@ impl ChatResponse {
         out.push(b"{\"conversation_id\":");
         serde_json::to_writer(&mut out, &self.conversation_id)?;
         out.push(b",\"response\":");
-        serde_json::to_writer(&mut out, &self.response)?;
+        out.push_json_str(&self.response);
         out.push(b",\"tool_calls\":[");
         for (i, call) in self.tool_calls.into_iter().enumerate() {
             out.push(if i == 0 {

@@ -101,6 +101,11 @@ impl Pieces {
         }
     }
 
+    /// Writes `text` as a JSON string, byte for byte as serde_json writes one ([`json_str`]).
+    pub(crate) fn push_json_str(&mut self, text: &str) {
+        json_str(&mut self.buffer, text);
+    }
+
     fn end_buffer(&mut self) {
         if !self.buffer.is_empty() {
             self.done
@@ -138,6 +143,87 @@ impl std::io::Write for Pieces {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// `text` as a JSON string, exactly as serde_json writes it: `"` and `\` escaped, the control
+/// characters below 0x20 as `\b \t \n \f \r` or `\u00XX`, every other byte as it is.
+/// serde_json looks each byte up in a table; a listing's answer has a line break every few
+/// dozen bytes, and writing its ~14 kB took ~118,000 instructions, 4% of a chat that lists
+/// 400 tasks (BENCHMARKS.md, "The twenty-third pass"). Here eight bytes are looked at a time,
+/// as one `u64`, for the first that needs an escape.
+pub(crate) fn json_str(out: &mut Vec<u8>, text: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// The high bit of each byte of `word` below 0x20, equal to `"` or equal to `\`. Only the
+    /// lowest is sure (a borrow runs on upwards and may mark a byte above it), which is the
+    /// one wanted.
+    #[inline]
+    fn escapes(word: u64) -> u64 {
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
+            | zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+    }
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0; // the first byte not written yet
+    let mut at = 0; // the first byte not looked at yet
+    loop {
+        // The next byte to escape, at or after `at`.
+        let next = loop {
+            match bytes.get(at..at + 8) {
+                Some(eight) => {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(eight);
+                    let found = escapes(u64::from_le_bytes(word));
+                    if found != 0 {
+                        // trailing_zeros of a u64 is below 64.
+                        break Some(at + (found.trailing_zeros() / 8) as usize);
+                    }
+                    at += 8;
+                }
+                None => {
+                    break bytes[at..]
+                        .iter()
+                        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                        .map(|i| at + i);
+                }
+            }
+        };
+        let Some(next) = next else {
+            out.extend_from_slice(&bytes[start..]);
+            break;
+        };
+        out.extend_from_slice(&bytes[start..next]);
+        let b = bytes[next];
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            b'\t' => b't',
+            b'\n' => b'n',
+            0x0C => b'f',
+            b'\r' => b'r',
+            _ => 0,
+        };
+        if short == 0 {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xF)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+        start = next + 1;
+        at = start;
+    }
+    out.push(b'"');
 }
 
 /// [`Pieces`] as hyper sends them: a frame a piece, the length known up front (hyper writes it
@@ -205,5 +291,66 @@ impl<T: Type + Serialize + JsonSize + Send> ApiResponse for JsonBody<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_str;
+
+    fn same_as_serde(text: &str) {
+        let mut ours = b"x".to_vec();
+        json_str(&mut ours, text);
+        let mut serde = b"x".to_vec();
+        serde_json::to_writer(&mut serde, text).expect("a string serializes");
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&serde),
+            "{text:?}"
+        );
+    }
+
+    /// Every ASCII character, and characters of two to four bytes, at every place of an
+    /// eight-byte word and of the bytes after the last whole word, alone and after another
+    /// character to escape (the lowest mark of a word is the one taken).
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let others = ["\u{e9}", "\u{2014}", "\u{1f95b}", "\u{7f}", "\u{80}"];
+        let ascii: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+        for one in ascii.iter().map(String::as_str).chain(others) {
+            for before in 0..20 {
+                for after in [0, 1, 7, 8, 9] {
+                    let plain = format!("{}{one}{}", "a".repeat(before), "b".repeat(after));
+                    same_as_serde(&plain);
+                    for first in ["\"", "\n", "\u{1}", "\\", "\u{1f}"] {
+                        same_as_serde(&format!("{first}{plain}"));
+                        same_as_serde(&format!("{plain}{first}{one}"));
+                    }
+                }
+            }
+        }
+        same_as_serde("");
+        // A listing's answer, and text in a pseudo-random order of what needs escaping and what
+        // does not.
+        let mut listing = String::from("You have 400 tasks:");
+        for i in 0..400 {
+            listing.push_str(&format!(
+                "\n- #{i} buy \"milk\" {i} (pending) \u{2014} 2\\3\t"
+            ));
+        }
+        same_as_serde(&listing);
+        let alphabet = [
+            "a", " ", "\"", "\\", "\n", "\r", "\u{0}", "\u{1f}", " ", "\u{2615}", "z9",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let scrambled: String = (0..5000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        same_as_serde(&scrambled);
     }
 }

@@ -365,7 +365,10 @@ impl TokenCounter {
             let (taken, kind) = if last.1 == here.len() && last.0[..last.1] == *here {
                 (last.1, last.2)
             } else {
-                match std::str::from_utf8(here).ok().and_then(|s| s.chars().next()) {
+                match std::str::from_utf8(here)
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                {
                     Some(c) => {
                         let kind = stand_in(c);
                         last.0[..here.len()].copy_from_slice(here);
@@ -665,8 +668,20 @@ mod tests {
             }
         }
         let kinds = [
-            "\u{2014}", "\u{e9}", "\u{3000}", "\u{a0}", "\u{65e5}", "\u{2615}", "\u{1f95b}",
-            "\u{1d7d8}", "\u{2028}", "\u{b2}", "a", "9", " ", "-",
+            "\u{2014}",
+            "\u{e9}",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{65e5}",
+            "\u{2615}",
+            "\u{1f95b}",
+            "\u{1d7d8}",
+            "\u{2028}",
+            "\u{b2}",
+            "a",
+            "9",
+            " ",
+            "-",
         ];
         let mut state = 7u32;
         let mixed: String = (0..9000)
@@ -676,7 +691,13 @@ mod tests {
             })
             .collect();
         let long_ascii = format!("\u{2014}{}\u{e9}{}", "ab ".repeat(3000), "x".repeat(5000));
-        for text in [&listing[..], &mixed[..], &long_ascii[..], "\u{e9}", "\u{2014}a\u{2014}"] {
+        for text in [
+            &listing[..],
+            &mixed[..],
+            &long_ascii[..],
+            "\u{e9}",
+            "\u{2014}a\u{2014}",
+        ] {
             for start_in_word in [false, true] {
                 let mut slow = TokenCounter {
                     count: 0,
