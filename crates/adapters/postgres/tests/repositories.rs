@@ -1099,11 +1099,63 @@ async fn postgres_reads_a_listing_without_entering_its_span_per_row() {
             .await
             .expect("rows");
         assert_eq!(rows.len(), ROWS);
-        pool.close().await;
         assert!(
             in_span.load(Ordering::Relaxed) >= 1,
             "sqlx's statement line in the span"
         );
+
+        // The same for a stream made on a connection (as the listing makes its own), whose
+        // rows are passed on as the connection's stream gives them (vendor/README.md).
+        in_span.store(0, Ordering::Relaxed);
+        let mut connection = pool.acquire().await.expect("connection");
+        let rows = {
+            let _made_in = tracing::info_span!("made_in").entered();
+            sea_orm::sqlx::query("SELECT n FROM generate_series(1, 300) AS n")
+                .fetch(&mut *connection)
+        };
+        let rows: Vec<sea_orm::sqlx::postgres::PgRow> = futures::TryStreamExt::try_collect(rows)
+            .await
+            .expect("rows");
+        let rows: Vec<i32> = rows
+            .iter()
+            .map(|row| sea_orm::sqlx::Row::get(row, 0))
+            .collect();
+        assert_eq!(rows, (1..=300).collect::<Vec<i32>>(), "every row, in order");
+        assert!(
+            in_span.load(Ordering::Relaxed) >= 1,
+            "sqlx's statement line in the span the connection's stream was made in"
+        );
+        // An error after some rows comes after them, and the connection still answers.
+        let mut rows =
+            sea_orm::sqlx::query("SELECT 1 / (n - 200) FROM generate_series(1, 300) AS n")
+                .fetch(&mut *connection);
+        let mut before = 0;
+        let error = loop {
+            match futures::TryStreamExt::try_next(&mut rows).await {
+                Ok(Some(_)) => before += 1,
+                Ok(None) => panic!("no error after {before} rows"),
+                Err(e) => break e,
+            }
+        };
+        drop(rows);
+        assert!(before < 200, "{before} rows before the error");
+        assert!(error.to_string().contains("division by zero"), "{error}");
+        // Arguments that cannot be encoded fail the stream at once.
+        let rows = sea_orm::sqlx::query("SELECT $1::int4")
+            .bind(i64::MAX)
+            .fetch(&mut *connection);
+        assert!(
+            futures::TryStreamExt::try_collect::<Vec<_>>(rows)
+                .await
+                .is_err()
+        );
+        let one: i32 = sea_orm::sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("the connection answers after the errors");
+        assert_eq!(one, 1);
+        drop(connection);
+        pool.close().await;
     })
     .await;
 }

@@ -157,7 +157,7 @@ impl<T> Stream for TryAsyncStream<'_, T> {
 }
 
 /// todo-chatbot's vendored copy: whether `span` is the current span of the default subscriber.
-fn is_current(span: &tracing::Span) -> bool {
+pub fn is_current(span: &tracing::Span) -> bool {
     let id = span.id();
     tracing::dispatcher::get_default(|dispatch| dispatch.current_span().id() == id.as_ref())
 }

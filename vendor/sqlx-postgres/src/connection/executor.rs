@@ -396,16 +396,22 @@ impl<'c> Executor<'c> for &'c mut PgConnection {
         let persistent = query.persistent();
         let sql = query.sql();
 
-        Box::pin(try_stream! {
+        // todo-chatbot's vendored copy: the rows of `run`'s stream are passed on as they come
+        // (`try_flatten`) instead of each being yielded again through a second generator
+        // stream (a channel slot, a poll and a span check more a row). What upstream's stream
+        // ran in the span current when it was made (`try_stream!`), `run` included, which makes
+        // the row stream and so keeps that span, still runs in it, entered when it is not the
+        // current one (see vendor/README.md).
+        let span = tracing::Span::current();
+        let mut setup = Box::pin(async move {
             let arguments = arguments?;
-            let mut s = pin!(self.run(sql, arguments, persistent, metadata).await?);
-
-            while let Some(v) = s.try_next().await? {
-                r#yield!(v);
-            }
-
-            Ok(())
-        })
+            self.run(sql, arguments, persistent, metadata).await
+        });
+        let setup = futures_util::future::poll_fn(move |cx| {
+            let _entered = (!crate::ext::async_stream::is_current(&span)).then(|| span.enter());
+            std::future::Future::poll(setup.as_mut(), cx)
+        });
+        Box::pin(futures_util::stream::once(setup).try_flatten())
     }
 
     fn fetch_optional<'e, 'q, E>(self, mut query: E) -> BoxFuture<'e, Result<Option<PgRow>, Error>>
