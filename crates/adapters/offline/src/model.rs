@@ -428,6 +428,28 @@ mod tests {
 
     use super::*;
 
+    /// Counts `text` both ways from inside or outside a word: the ASCII runs and stand-ins
+    /// against the rule a character at a time.
+    fn counts_as_char_by_char(text: &str, start_in_word: bool) {
+        let mut slow = TokenCounter {
+            count: 0,
+            in_word: start_in_word,
+        };
+        text.chars().for_each(|c| slow.push(c));
+        let mut fast = TokenCounter {
+            count: 0,
+            in_word: start_in_word,
+        };
+        fast.push_str(text);
+        assert_eq!(
+            (fast.count, fast.in_word),
+            (slow.count, slow.in_word),
+            "{} bytes from {:?}",
+            text.len(),
+            &text[..text.floor_char_boundary(40)]
+        );
+    }
+
     fn definitions(names: &[&'static str]) -> Vec<ToolDefinition> {
         names
             .iter()
@@ -606,21 +628,7 @@ mod tests {
                     .iter()
                     .collect();
                 for start_in_word in [false, true] {
-                    let mut slow = TokenCounter {
-                        count: 0,
-                        in_word: start_in_word,
-                    };
-                    text.chars().for_each(|c| slow.push(c));
-                    let mut fast = TokenCounter {
-                        count: 0,
-                        in_word: start_in_word,
-                    };
-                    fast.push_str(&text);
-                    assert_eq!(
-                        (fast.count, fast.in_word),
-                        (slow.count, slow.in_word),
-                        "{text:?}"
-                    );
+                    counts_as_char_by_char(&text, start_in_word);
                 }
             }
         }
@@ -699,23 +707,7 @@ mod tests {
             "\u{2014}a\u{2014}",
         ] {
             for start_in_word in [false, true] {
-                let mut slow = TokenCounter {
-                    count: 0,
-                    in_word: start_in_word,
-                };
-                text.chars().for_each(|c| slow.push(c));
-                let mut fast = TokenCounter {
-                    count: 0,
-                    in_word: start_in_word,
-                };
-                fast.push_str(text);
-                assert_eq!(
-                    (fast.count, fast.in_word),
-                    (slow.count, slow.in_word),
-                    "{} bytes from {:?}",
-                    text.len(),
-                    &text[..text.len().min(40)]
-                );
+                counts_as_char_by_char(text, start_in_word);
             }
         }
         // Stray bytes between characters of the same first bytes: a cut em dash is not one.

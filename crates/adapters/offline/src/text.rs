@@ -94,12 +94,15 @@ pub(crate) fn strip_any_prefix<'a>(s: &'a str, prefixes: &[&'static str]) -> Opt
         .filter(|p| may_start(first, p))
         .filter_map(|p| strip_prefix_ci(s, p).map(|rest| (p.len(), rest)))
         .max_by_key(|(len, _)| *len)
-        .map(|(_, rest)| {
-            let rest = rest.trim_start_matches([':', ',', ' ']);
-            rest.strip_prefix("- ")
-                .or_else(|| rest.strip_prefix("\u{2014} "))
-                .unwrap_or(rest)
-        })
+        .map(|(_, rest)| after_keyword(rest))
+}
+
+/// What follows a keyword, a leading `:`, `,` or dash-and-space trimmed.
+fn after_keyword(rest: &str) -> &str {
+    let rest = rest.trim_start_matches([':', ',', ' ']);
+    rest.strip_prefix("- ")
+        .or_else(|| rest.strip_prefix("\u{2014} "))
+        .unwrap_or(rest)
 }
 
 /// Whether a text whose first byte is `first` may start with `keyword` as
@@ -506,12 +509,7 @@ mod tests {
                 .iter()
                 .filter_map(|p| strip_prefix_ci(text, p).map(|rest| (p.len(), rest)))
                 .max_by_key(|(len, _)| *len)
-                .map(|(_, rest)| {
-                    let rest = rest.trim_start_matches([':', ',', ' ']);
-                    rest.strip_prefix("- ")
-                        .or_else(|| rest.strip_prefix("\u{2014} "))
-                        .unwrap_or(rest)
-                });
+                .map(|(_, rest)| after_keyword(rest));
             assert_eq!(strip_any_prefix(text, keywords), every, "{text:?}");
         }
         assert_eq!(strip_any_prefix("\u{2019}s milk", &["'s"]), Some("milk"));
