@@ -302,12 +302,13 @@ impl TokenCounter {
         }
     }
 
-    /// [`push`](Self::push) for every character of `text`.
+    /// Counts every character of `text` by [`estimate_tokens`]'s rule, carrying "inside a
+    /// word" on from the text before.
     fn push_str(&mut self, text: &str) {
         self.push_bytes(text.as_bytes());
     }
 
-    /// [`push`](Self::push) for every character of an all-ASCII `run`.
+    /// [`push_str`](Self::push_str) for an all-ASCII `run`.
     fn push_ascii(&mut self, run: &[u8]) {
         let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
             return;
