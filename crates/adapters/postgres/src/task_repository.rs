@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sqlx::postgres::{PgArguments, Postgres};
 use sea_orm::sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRowRef};
 use sea_orm::sqlx::{self, AssertSqlSafe, IntoArguments, SqlSafeStr};
 use sea_orm::{
@@ -253,10 +253,11 @@ impl SeaTaskRepository {
             })
     }
 
-    /// [`TaskRepository::list_tasks`] on PostgreSQL: each row decoded as it comes off the
-    /// connection (sqlx's row stream), where sea-orm's `query_all` collected every row first
-    /// (a vector grown by copying, each row moved again into a `QueryResult`) and the tasks
-    /// were decoded from that in a second pass (BENCHMARKS.md, "The sixteenth pass").
+    /// [`TaskRepository::list_tasks`] on PostgreSQL: each row made into a task as it comes off
+    /// the connection (the vendored sqlx-postgres's `fetch_with`), where sea-orm's `query_all`
+    /// collected every row first and decoded the tasks in a second pass (BENCHMARKS.md, "The
+    /// sixteenth pass"), and sqlx's row stream passed each row through a generator and two
+    /// streams around it (BENCHMARKS.md, "The twenty-fourth pass").
     ///
     /// PostgreSQL describes a result's columns once, for every row of it (one RowDescription),
     /// so their types are checked on the first row and the rows after it are only decoded:
@@ -268,29 +269,24 @@ impl SeaTaskRepository {
         values: Values,
         user: &UserId,
     ) -> Result<Vec<Task>, TaskRepositoryError> {
-        let query = sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
+        let arguments: PgArguments = IntoArguments::<Postgres>::into_arguments(SqlxValues(values));
         let mut connection = self
             .reader
             .get_postgres_connection_pool()
             .acquire()
             .await
             .map_err(|e| task_error(acquire_error(e)))?;
-        let mut rows = query.fetch(&mut *connection);
-        let mut tasks = Vec::new();
-        while let Some(row) = rows
-            .try_next()
-            .await
-            .map_err(|e| task_error(query_error(e)))?
-        {
-            let listed = ListedRow::decode(&row, tasks.is_empty())
-                .map_err(|e| task_error(decode_error(e)))?;
-            tasks.push(
+        let mut first = true;
+        connection
+            .fetch_with(AssertSqlSafe(sql).into_sql_str(), Some(arguments), |row| {
+                let listed = ListedRow::decode(row, std::mem::take(&mut first))
+                    .map_err(|e| task_error(decode_error(e)))?;
                 listed
                     .into_task(user)
-                    .map_err(TaskRepositoryError::Unexpected)?,
-            );
-        }
-        Ok(tasks)
+                    .map_err(TaskRepositoryError::Unexpected)
+            })
+            .await
+            .map_err(|e| task_error(query_error(e)))?
     }
 }
 

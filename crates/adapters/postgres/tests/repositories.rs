@@ -1160,6 +1160,157 @@ async fn postgres_reads_a_listing_without_entering_its_span_per_row() {
     .await;
 }
 
+/// The vendored sqlx-postgres's `fetch_with` (vendor/README.md), which the PostgreSQL listing
+/// reads its rows with: every row in order, made into values as it comes; sqlx's statement
+/// line in the caller's span; the closure's error, the server's error after some rows, an
+/// argument that cannot be encoded and a future dropped midway each stop the reading and leave
+/// the connection answering the next statement.
+#[tokio::test]
+async fn postgres_rows_are_made_into_values_as_they_come() {
+    use sea_orm::sqlx::postgres::PgArguments;
+    use sea_orm::sqlx::{Arguments, AssertSqlSafe, SqlSafeStr};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing::Instrument;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn sql(text: &'static str) -> sea_orm::sqlx::SqlStr {
+        AssertSqlSafe(text).into_sql_str()
+    }
+    async fn answers(connection: &mut sea_orm::sqlx::PgConnection) {
+        let one: i32 = sea_orm::sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("the connection answers the next statement");
+        assert_eq!(one, 1);
+    }
+
+    with_pg(|pg| async move {
+        let in_span = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(StatementsIn {
+            span: "caller",
+            count: Arc::clone(&in_span),
+        });
+        let _default = tracing::subscriber::set_default(subscriber);
+        let pool = sea_orm::sqlx::PgPool::connect(&pg.url).await.expect("pool");
+        let mut connection = pool.acquire().await.expect("connection");
+
+        // Every row, in order, with an argument bound; twice, the second time from the
+        // connection's cache of prepared statements.
+        for _ in 0..2 {
+            let mut arguments = PgArguments::default();
+            arguments.add(300_i32).expect("argument");
+            let rows = connection
+                .fetch_with(
+                    sql("SELECT n, 'task ' || n FROM generate_series(1, $1) AS n"),
+                    Some(arguments),
+                    |row| {
+                        Ok::<_, sea_orm::sqlx::Error>((
+                            sea_orm::sqlx::Row::try_get::<i32, _>(row, 0)?,
+                            sea_orm::sqlx::Row::try_get::<String, _>(row, 1)?,
+                        ))
+                    },
+                )
+                .instrument(tracing::info_span!("caller"))
+                .await
+                .expect("query")
+                .expect("rows");
+            let expected: Vec<(i32, String)> =
+                (1..=300).map(|n| (n, format!("task {n}"))).collect();
+            assert_eq!(rows, expected, "every row, in order");
+        }
+        assert_eq!(
+            in_span.load(Ordering::Relaxed),
+            2,
+            "sqlx's statement line, once a query, in the caller's span"
+        );
+        // No rows.
+        let rows = connection
+            .fetch_with(sql("SELECT 1 WHERE false"), None, |_| Ok::<_, ()>(()))
+            .await
+            .expect("query")
+            .expect("rows");
+        assert!(rows.is_empty());
+
+        // The closure's first error stops the reading: no row is made after it.
+        let made = AtomicUsize::new(0);
+        let stopped = connection
+            .fetch_with(
+                sql("SELECT n FROM generate_series(1, 300) AS n"),
+                None,
+                |row| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                    let n: i32 = sea_orm::sqlx::Row::try_get(row, 0).map_err(|e| e.to_string())?;
+                    if n == 7 {
+                        Err(format!("stopped at {n}"))
+                    } else {
+                        Ok(n)
+                    }
+                },
+            )
+            .await
+            .expect("query");
+        assert_eq!(stopped, Err("stopped at 7".to_owned()));
+        assert_eq!(made.load(Ordering::Relaxed), 7);
+        answers(&mut connection).await;
+
+        // The server's error after some rows.
+        let made = AtomicUsize::new(0);
+        let error = connection
+            .fetch_with(
+                sql("SELECT 1 / (n - 200) FROM generate_series(1, 300) AS n"),
+                None,
+                |_| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                    Ok::<_, ()>(())
+                },
+            )
+            .await
+            .expect_err("division by zero");
+        assert!(error.to_string().contains("division by zero"), "{error}");
+        assert!(made.load(Ordering::Relaxed) < 200);
+        answers(&mut connection).await;
+
+        // An argument the statement's parameter cannot take.
+        let mut arguments = PgArguments::default();
+        arguments.add(i64::MAX).expect("argument");
+        let error = connection
+            .fetch_with(sql("SELECT $1::int4"), Some(arguments), |_| Ok::<_, ()>(()))
+            .await
+            .expect_err("out of range");
+        assert!(error.to_string().contains("out of range"), "{error}");
+        answers(&mut connection).await;
+
+        // Dropped after some rows, with the rest of the answer still coming: rows of 100 kB,
+        // which PostgreSQL sends as it makes them, and a pause of half a second after the
+        // tenth.
+        let made = AtomicUsize::new(0);
+        {
+            let mut reading = std::pin::pin!(connection.fetch_with(
+                sql("SELECT n, repeat('x', 100000), pg_sleep(CASE WHEN n = 11 THEN 0.5 ELSE 0 END)::text \
+                     FROM generate_series(1, 20) AS n"),
+                None,
+                |_| {
+                    made.fetch_add(1, Ordering::Relaxed);
+                    Ok::<_, ()>(())
+                },
+            ));
+            while made.load(Ordering::Relaxed) < 10 {
+                assert!(
+                    futures::poll!(reading.as_mut()).is_pending(),
+                    "every row read before the future could be dropped"
+                );
+                tokio::task::yield_now().await;
+            }
+        }
+        assert!(made.load(Ordering::Relaxed) < 20, "dropped before the last row");
+        answers(&mut connection).await;
+
+        drop(connection);
+        pool.close().await;
+    })
+    .await;
+}
+
 /// Counts sqlx's statement log lines written inside the span named `span`.
 struct StatementsIn {
     span: &'static str,

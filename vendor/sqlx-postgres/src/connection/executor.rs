@@ -4,7 +4,7 @@ use crate::io::{PortalId, StatementId};
 use crate::logger::QueryLogger;
 use crate::message::{
     self, BackendMessageFormat, Bind, Close, CommandComplete, DataRow, ParameterDescription, Parse,
-    ParseComplete, RowDescription,
+    ParseComplete, ReceivedMessage, RowDescription,
 };
 use crate::statement::PgStatementMetadata;
 use crate::{
@@ -203,13 +203,47 @@ impl PgConnection {
         persistent: bool,
         metadata_opt: Option<Arc<PgStatementMetadata>>,
     ) -> Result<impl Stream<Item = Result<Either<PgQueryResult, PgRow>, Error>> + 'e, Error> {
-        let mut logger = QueryLogger::new(query, self.inner.log_settings.clone());
+        let (mut logger, mut metadata, format) =
+            self.start(query, arguments, persistent, metadata_opt).await?;
+
+        Ok(try_stream! {
+            // todo-chatbot's vendored copy: each message is read and taken in by `answer`,
+            // which `fetch_with` reads rows through as well (see vendor/README.md).
+            loop {
+                let message = self.inner.stream.recv().await?;
+                match self.answer(message, &mut logger, &metadata, format)? {
+                    Answer::Nothing => {}
+                    Answer::Columns(description) => {
+                        metadata = self
+                            .resolve_statement_metadata::<false>(None, Some(description), false)
+                            .await?;
+                    }
+                    Answer::Done(result) => r#yield!(Either::Left(result)),
+                    Answer::Row(row) => r#yield!(Either::Right(row)),
+                    Answer::Ready => break,
+                }
+            }
+
+            Ok(())
+        })
+    }
+
+    /// todo-chatbot's vendored copy: what upstream's `run` did before it made its stream (the
+    /// statement prepared if need be, its messages sent), for `run` and `fetch_with`.
+    async fn start(
+        &mut self,
+        query: SqlStr,
+        arguments: Option<PgArguments>,
+        persistent: bool,
+        metadata_opt: Option<Arc<PgStatementMetadata>>,
+    ) -> Result<(QueryLogger, Arc<PgStatementMetadata>, PgValueFormat), Error> {
+        let logger = QueryLogger::new(query, self.inner.log_settings.clone());
         let sql = logger.sql().as_str();
 
         // before we continue, wait until we are "ready" to accept more queries
         self.wait_until_ready().await?;
 
-        let mut metadata: Arc<PgStatementMetadata>;
+        let metadata: Arc<PgStatementMetadata>;
 
         let format = if let Some(mut arguments) = arguments {
             // Check this before we write anything to the stream.
@@ -292,88 +326,136 @@ impl PgConnection {
 
         self.inner.stream.flush().await?;
 
-        Ok(try_stream! {
-            loop {
-                let message = self.inner.stream.recv().await?;
+        Ok((logger, metadata, format))
+    }
 
-                match message.format {
-                    BackendMessageFormat::BindComplete
-                    | BackendMessageFormat::ParseComplete
-                    | BackendMessageFormat::ParameterDescription
-                    | BackendMessageFormat::NoData
-                    // unnamed portal has been closed
-                    | BackendMessageFormat::CloseComplete
-                    => {
-                        // harmless messages to ignore
-                    }
-
-                    // "Execute phase is always terminated by the appearance of
-                    // exactly one of these messages: CommandComplete,
-                    // EmptyQueryResponse (if the portal was created from an
-                    // empty query string), ErrorResponse, or PortalSuspended"
-                    BackendMessageFormat::CommandComplete => {
-                        // a SQL command completed normally
-                        let cc: CommandComplete = message.decode()?;
-
-                        let rows_affected = cc.rows_affected();
-                        logger.increase_rows_affected(rows_affected);
-                        r#yield!(Either::Left(PgQueryResult {
-                            rows_affected,
-                        }));
-                    }
-
-                    BackendMessageFormat::EmptyQueryResponse => {
-                        // empty query string passed to an unprepared execute
-                    }
-
-                    // Message::ErrorResponse is handled in self.stream.recv()
-
-                    // incomplete query execution has finished
-                    BackendMessageFormat::PortalSuspended => {}
-
-                    // indicates that a *new* set of rows are about to be returned
-                    BackendMessageFormat::RowDescription => {
-                        let new_metadata = self.resolve_statement_metadata::<false>(
-                            None,
-                            Some(message.decode()?),
-                            false,
-                        ).await?;
-
-                        metadata = new_metadata;
-                    }
-
-                    BackendMessageFormat::DataRow => {
-                        logger.increment_rows_returned();
-
-                        // one of the set of rows returned by a SELECT, FETCH, etc query
-                        let data: DataRow = message.decode()?;
-                        let row = PgRow {
-                            data,
-                            format,
-                            metadata: Arc::clone(&metadata),
-                        };
-
-                        r#yield!(Either::Right(row));
-                    }
-
-                    BackendMessageFormat::ReadyForQuery => {
-                        // processing of the query string is complete
-                        self.handle_ready_for_query(message)?;
-                        break;
-                    }
-
-                    _ => {
-                        return Err(err_protocol!(
-                            "execute: unexpected message: {:?}",
-                            message.format
-                        ));
-                    }
-                }
+    /// todo-chatbot's vendored copy: a message of a query's answer taken in as upstream's `run`
+    /// stream took it (what was its loop's body), but for a RowDescription, whose columns'
+    /// types the caller resolves (`resolve_statement_metadata`, which may ask the server).
+    fn answer(
+        &mut self,
+        message: ReceivedMessage,
+        logger: &mut QueryLogger,
+        metadata: &Arc<PgStatementMetadata>,
+        format: PgValueFormat,
+    ) -> Result<Answer, Error> {
+        Ok(match message.format {
+            BackendMessageFormat::BindComplete
+            | BackendMessageFormat::ParseComplete
+            | BackendMessageFormat::ParameterDescription
+            | BackendMessageFormat::NoData
+            // unnamed portal has been closed
+            | BackendMessageFormat::CloseComplete
+            => {
+                // harmless messages to ignore
+                Answer::Nothing
             }
 
-            Ok(())
+            // "Execute phase is always terminated by the appearance of
+            // exactly one of these messages: CommandComplete,
+            // EmptyQueryResponse (if the portal was created from an
+            // empty query string), ErrorResponse, or PortalSuspended"
+            BackendMessageFormat::CommandComplete => {
+                // a SQL command completed normally
+                let cc: CommandComplete = message.decode()?;
+
+                let rows_affected = cc.rows_affected();
+                logger.increase_rows_affected(rows_affected);
+                Answer::Done(PgQueryResult { rows_affected })
+            }
+
+            BackendMessageFormat::EmptyQueryResponse => {
+                // empty query string passed to an unprepared execute
+                Answer::Nothing
+            }
+
+            // Message::ErrorResponse is handled in self.stream.recv()
+
+            // incomplete query execution has finished
+            BackendMessageFormat::PortalSuspended => Answer::Nothing,
+
+            // indicates that a *new* set of rows are about to be returned
+            BackendMessageFormat::RowDescription => Answer::Columns(message.decode()?),
+
+            BackendMessageFormat::DataRow => {
+                logger.increment_rows_returned();
+
+                // one of the set of rows returned by a SELECT, FETCH, etc query
+                let data: DataRow = message.decode()?;
+                Answer::Row(PgRow {
+                    data,
+                    format,
+                    metadata: Arc::clone(metadata),
+                })
+            }
+
+            BackendMessageFormat::ReadyForQuery => {
+                // processing of the query string is complete
+                self.handle_ready_for_query(message)?;
+                Answer::Ready
+            }
+
+            _ => {
+                return Err(err_protocol!(
+                    "execute: unexpected message: {:?}",
+                    message.format
+                ));
+            }
         })
     }
+
+    /// todo-chatbot's vendored copy (see vendor/README.md): runs `query` (a prepared
+    /// statement, kept in the connection's cache as `fetch`'s is) and makes each of its rows
+    /// into a `T` with `f` as the row comes off the connection. A row stream (`fetch`) yields
+    /// each row through a generator and the streams around it, a poll of each a row; here the
+    /// rows are read in one loop.
+    ///
+    /// `Err` is the query's failure (the server's error, the connection's); `Ok(Err(e))` is the
+    /// first error of `f`, which stops the reading. Either way the rest of the answer is
+    /// drained by the connection's next use, as when a row stream is dropped unfinished, and
+    /// so when this future is dropped.
+    pub async fn fetch_with<T, E, F>(
+        &mut self,
+        query: SqlStr,
+        arguments: Option<PgArguments>,
+        mut f: F,
+    ) -> Result<Result<Vec<T>, E>, Error>
+    where
+        F: FnMut(&PgRow) -> Result<T, E>,
+    {
+        let (mut logger, mut metadata, format) = self.start(query, arguments, true, None).await?;
+        let mut out = Vec::new();
+        loop {
+            let message = self.inner.stream.recv().await?;
+            match self.answer(message, &mut logger, &metadata, format)? {
+                Answer::Nothing | Answer::Done(_) => {}
+                Answer::Columns(description) => {
+                    metadata = self
+                        .resolve_statement_metadata::<false>(None, Some(description), false)
+                        .await?;
+                }
+                Answer::Row(row) => match f(&row) {
+                    Ok(item) => out.push(item),
+                    Err(e) => return Ok(Err(e)),
+                },
+                Answer::Ready => return Ok(Ok(out)),
+            }
+        }
+    }
+}
+
+/// todo-chatbot's vendored copy: what one message of a query's answer is to its reader.
+enum Answer {
+    /// A message that only moves the exchange on.
+    Nothing,
+    /// A RowDescription: a new set of rows is about to be returned, with these columns.
+    Columns(RowDescription),
+    /// A statement's end, with the rows it changed.
+    Done(PgQueryResult),
+    /// One row of the answer.
+    Row(PgRow),
+    /// ReadyForQuery: the answer's end.
+    Ready,
 }
 
 impl<'c> Executor<'c> for &'c mut PgConnection {
