@@ -1311,6 +1311,82 @@ async fn postgres_rows_are_made_into_values_as_they_come() {
     .await;
 }
 
+/// Integers decode at each size as upstream sqlx decodes them (the vendored sqlx-postgres reads
+/// INT8, INT4 and INT2 at their size, vendor/README.md): each type as itself, and each smaller
+/// one as an `i64` without the type check (sign-extended, as `read_int` does), at the edges of
+/// every size and in between.
+#[tokio::test]
+async fn postgres_integers_decode_at_every_size() {
+    use sea_orm::sqlx::Row;
+
+    with_pg(|pg| async move {
+        let pool = sea_orm::sqlx::PgPool::connect(&pg.url).await.expect("pool");
+        let mut values: Vec<i64> = vec![
+            0,
+            1,
+            -1,
+            127,
+            -128,
+            255,
+            256,
+            -129,
+            i64::from(i16::MAX),
+            i64::from(i16::MIN),
+            i64::from(i32::MAX),
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+            0x0102_0304_0506_0708,
+            -0x0102_0304_0506_0708,
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x as i64 >> (x % 49));
+        }
+        for v in values {
+            let row = sea_orm::sqlx::query(
+                "SELECT $1::int8, \
+                 CASE WHEN $1 BETWEEN -2147483648 AND 2147483647 THEN $1::int4 END, \
+                 CASE WHEN $1 BETWEEN -32768 AND 32767 THEN $1::int2 END",
+            )
+            .bind(v)
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+            assert_eq!(row.try_get::<i64, _>(0).expect("int8"), v);
+            if let Ok(small) = i32::try_from(v) {
+                assert_eq!(row.try_get::<i32, _>(1).expect("int4"), small);
+                assert_eq!(row.try_get_unchecked::<i64, _>(1).expect("int4 as i64"), v);
+            }
+            if let Ok(small) = i16::try_from(v) {
+                assert_eq!(row.try_get::<i16, _>(2).expect("int2"), small);
+                assert_eq!(row.try_get_unchecked::<i64, _>(2).expect("int2 as i64"), v);
+                assert_eq!(
+                    row.try_get_unchecked::<i32, _>(2).expect("int2 as i32"),
+                    i32::from(small)
+                );
+            }
+        }
+        // A "char" (one byte) still goes upstream's way.
+        let c: i8 = sea_orm::sqlx::query_scalar("SELECT 'A'::\"char\"")
+            .fetch_one(&pool)
+            .await
+            .expect("char");
+        assert_eq!(c, 65);
+        // NULL is still an error, not a zero.
+        let row = sea_orm::sqlx::query("SELECT NULL::int8")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+        assert!(row.try_get::<i64, _>(0).is_err());
+        pool.close().await;
+    })
+    .await;
+}
+
 /// Counts sqlx's statement log lines written inside the span named `span`.
 struct StatementsIn {
     span: &'static str,

@@ -13,6 +13,16 @@ fn int_decode(value: PgValueRef<'_>) -> Result<i64, BoxDynError> {
         PgValueFormat::Binary => {
             let buf = value.as_bytes()?;
 
+            // todo-chatbot's vendored copy: the sizes of INT8, INT4 and INT2 read at their
+            // size, as `read_int` reads them (big-endian, sign-extended), without its copy
+            // into a buffer of eight (see vendor/README.md).
+            match *buf {
+                [a, b, c, d, e, f, g, h] => return Ok(i64::from_be_bytes([a, b, c, d, e, f, g, h])),
+                [a, b, c, d] => return Ok(i64::from(i32::from_be_bytes([a, b, c, d]))),
+                [a, b] => return Ok(i64::from(i16::from_be_bytes([a, b]))),
+                _ => {}
+            }
+
             // Return error if buf is empty or is more than 8 bytes
             match buf.len() {
                 0 => {
