@@ -1,13 +1,30 @@
 use std::fmt;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ValidationError;
 
 /// The authenticated user, as the verified token's subject names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UserId(String);
+///
+/// Shared, not copied: every task of a listing carries its user, and a clone of a `String` was
+/// an allocation and a copy a task (BENCHMARKS.md, "The twenty-fourth pass").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(Arc<str>);
+
+/// As the id's text (what `#[serde(transparent)]` over its `String` wrote).
+impl Serialize for UserId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// From the id's text, unchecked as `#[serde(transparent)]` over its `String` read it.
+impl<'de> Deserialize<'de> for UserId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|id| Self(Arc::from(id)))
+    }
+}
 
 impl UserId {
     /// Longest accepted user id, in characters (the database column is sized for it).
@@ -33,7 +50,7 @@ impl UserId {
                 "must not contain whitespace or control characters",
             ));
         }
-        Ok(Self(raw))
+        Ok(Self(Arc::from(raw)))
     }
 
     #[must_use]
@@ -102,6 +119,23 @@ mod tests {
         assert!(UserId::parse("a b").is_err());
         assert!(UserId::parse("x".repeat(129)).is_err());
         assert!(UserId::parse("x".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn user_id_is_written_and_read_as_its_text() {
+        let id = UserId::parse("alice-ü_1").expect("id");
+        let json = serde_json::to_string(&id).expect("write");
+        assert_eq!(json, "\"alice-ü_1\"");
+        let back: UserId = serde_json::from_str(&json).expect("read");
+        assert_eq!(back, id);
+        assert_eq!(back.as_str(), "alice-ü_1");
+        let clone = id.clone();
+        assert_eq!(clone.as_str(), id.as_str());
+        assert!(serde_json::from_str::<UserId>("1").is_err(), "not a string");
+        assert_eq!(
+            serde_json::to_string(&[&id, &clone]).expect("write"),
+            "[\"alice-ü_1\",\"alice-ü_1\"]"
+        );
     }
 
     #[test]
