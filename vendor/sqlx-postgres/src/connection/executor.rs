@@ -404,9 +404,10 @@ impl PgConnection {
         })
     }
 
-    /// todo-chatbot's vendored copy (see vendor/README.md): runs `query` (a prepared
-    /// statement, kept in the connection's cache as `fetch`'s is) and makes each of its rows
-    /// into a `T` with `f` as the row comes off the connection. A row stream (`fetch`) yields
+    /// todo-chatbot's vendored copy (see vendor/README.md): runs `query` as `fetch` runs it
+    /// (with `arguments`, as a prepared statement kept in the connection's cache, rows in
+    /// binary; without, as a simple query, rows in text) and makes each of its rows into a `T`
+    /// with `f` as the row comes off the connection. A row stream (`fetch`) yields
     /// each row through a generator and the streams around it, a poll of each a row; here the
     /// rows are read in one loop.
     ///
