@@ -1163,7 +1163,7 @@ async fn postgres_reads_a_listing_without_entering_its_span_per_row() {
 /// The vendored sqlx-postgres's `fetch_with` (vendor/README.md), which the PostgreSQL listing
 /// reads its rows with: every row in order, made into values as it comes; sqlx's statement
 /// line in the caller's span; the closure's error, the server's error after some rows, an
-/// argument that cannot be encoded and a future dropped midway each stop the reading and leave
+/// argument its parameter cannot take and a future dropped midway each stop the reading and leave
 /// the connection answering the next statement. (With arguments, the query is a prepared
 /// statement whose rows come in binary; without, a simple query whose rows come in text.)
 #[tokio::test]
