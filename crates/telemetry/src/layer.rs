@@ -549,10 +549,13 @@ where
         let started = Instant::now();
         let otel = traced.then(|| {
             // Read only when spans are exported.
-            let started_at = if self.tracer.exports() {
-                std::time::SystemTime::now()
-            } else {
-                std::time::UNIX_EPOCH
+            let exports = self.tracer.exports();
+            let now = || {
+                if exports {
+                    std::time::SystemTime::now()
+                } else {
+                    std::time::UNIX_EPOCH
+                }
             };
             // The nearest traced ancestor (a driver's span in between has no record).
             let mut parent = span.scope().skip(1).find_map(|p| {
@@ -565,12 +568,26 @@ where
             match parent.as_mut() {
                 Some(p) => {
                     let mut ext = p.extensions_mut();
-                    let parent_otel = ext
-                        .get_mut::<SpanRecord>()
-                        .and_then(|r| r.otel.as_deref_mut());
+                    let (parent_start, parent_otel) = match ext.get_mut::<SpanRecord>() {
+                        Some(r) => (r.start, r.otel.as_deref_mut()),
+                        None => (None, None),
+                    };
+                    // A child begins where its parent began plus the time since on the
+                    // monotonic clock, as it lasts (`Tracer::finish`): the spans of a trace
+                    // then nest whatever the wall clock does meanwhile (NTP slews it, by 0.5%
+                    // on a host measured here, and steps it). A root reads the wall clock.
+                    let started_at = match (
+                        parent_otel.as_deref().and_then(OtelSpan::began),
+                        parent_start,
+                    ) {
+                        (Some(began), Some(at)) if exports => {
+                            std::time::UNIX_EPOCH + began + started.saturating_duration_since(at)
+                        }
+                        _ => now(),
+                    };
                     self.tracer.start(meta, parent_otel, started_at)
                 }
-                None => self.tracer.start(meta, None, started_at),
+                None => self.tracer.start(meta, None, now()),
             }
         });
         let info = callsite(meta);

@@ -276,6 +276,11 @@ impl OtelSpan {
         text
     }
 
+    /// When the span began, since the Unix epoch (`None` when the tracer exports nothing).
+    pub(crate) fn began(&self) -> Option<Duration> {
+        self.start
+    }
+
     /// The text the span's string values were recorded into ([`OtelSpan::take_text`]).
     pub(crate) fn put_text(&mut self, text: String) {
         self.text = text;
