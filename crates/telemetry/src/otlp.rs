@@ -2,11 +2,11 @@
 //! a bounded batch processor of our own: a request only ever pushes its finished span onto a
 //! bounded queue (a short lock, never a wait for the export and never a wake-up of the export
 //! thread), the export runs on a dedicated thread, and every span that does not make it out
-//! (queue full, export failed or timed out, left at shutdown) is counted. A request hands over
-//! the span as [`crate::trace`] recorded it; the export thread takes the whole queue at each
-//! tick, writes each span into the batch's protobuf bytes at once ([`crate::wire`]), sends each
-//! batch ([`crate::transport`]) and gives the written spans back for reuse
-//! ([`crate::trace::give_back`]).
+//! (queue full, export failed or timed out, left at shutdown) is counted. A request writes its
+//! span into the queue as the protobuf bytes of a `Span` message ([`crate::wire`]), where it
+//! ends and its data is still in that core's cache, and keeps the span for its next one; the
+//! export thread takes the whole queue at each tick, adds the bytes to the batch at once, at
+//! most `max_export_batch_size` spans a batch, and sends each batch ([`crate::transport`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 
-use crate::trace::{OtelSpan, Spans, give_back};
+use crate::trace::{OtelSpan, keep_spare};
 use crate::transport::Sender;
-use crate::wire::Batch;
+use crate::wire::{Batch, Writer};
 
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,10 +210,10 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The finished spans waiting for the export thread, at most `max` of them. A `Mutex<Vec>`
-/// rather than a channel: pushing a span is a lock and a push (a channel's `try_send` and
-/// `try_recv` cost ~190 instructions a span, ~370 a `GET /tasks`), and the export thread takes
-/// all of them at once.
+/// The finished spans waiting for the export thread, at most `max` of them, as the bytes of
+/// their `Span` messages. A `Mutex` rather than a channel: queueing a span is a lock and its
+/// bytes written (a channel's `try_send` and `try_recv` cost ~190 instructions a span), and the
+/// export thread takes all of them at once.
 #[derive(Debug)]
 struct Queue {
     pending: Mutex<Pending>,
@@ -222,9 +222,44 @@ struct Queue {
 
 #[derive(Debug, Default)]
 struct Pending {
-    spans: Spans,
+    spans: Queued,
     /// The export thread has taken its last spans: what comes now is dropped (and counted).
     closed: bool,
+}
+
+/// Spans written one after the other, with where each ends.
+#[derive(Debug, Default)]
+struct Queued {
+    bytes: Writer,
+    ends: Vec<usize>,
+}
+
+impl Queued {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    /// Adds the spans to `batch`, at most `max` spans a batch: `full` takes each batch that
+    /// reaches `max`. Says whether there was a span.
+    fn add_to(&self, batch: &mut Batch, max: usize, mut full: impl FnMut(&mut Batch)) -> bool {
+        let mut from = 0;
+        let mut start = 0;
+        while from < self.ends.len() {
+            let to = self
+                .ends
+                .len()
+                .min(from + max.saturating_sub(batch.len()).max(1));
+            let end = self.ends[to - 1];
+            batch.extend(&self.bytes.as_bytes()[start..end], to - from);
+            if batch.len() >= max {
+                full(batch);
+            }
+            from = to;
+            start = end;
+        }
+        !self.ends.is_empty()
+    }
 }
 
 impl Queue {
@@ -232,10 +267,10 @@ impl Queue {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The queued spans, moved into `into` (empty, its capacity becoming the queue's); with
+    /// The queued spans, moved into `into` (empty, its buffers becoming the queue's); with
     /// `close`, the last ones.
-    fn take_all(&self, into: &mut Spans, close: bool) {
-        debug_assert!(into.is_empty());
+    fn take_all(&self, into: &mut Queued, close: bool) {
+        debug_assert!(into.ends.is_empty());
         let mut pending = self.lock();
         std::mem::swap(&mut pending.spans, into);
         pending.closed |= close;
@@ -316,16 +351,23 @@ impl CountingBatchProcessor {
 }
 
 impl CountingBatchProcessor {
-    /// Queues a finished, sampled span without waiting for the export; counts it as dropped
-    /// when the queue is full or the export thread is gone.
+    /// Queues a finished, sampled span without waiting for the export (its bytes written into
+    /// the queue, the span kept by this thread for its next one); counts it as dropped when the
+    /// queue is full or the export thread is gone.
     pub(crate) fn send(&self, span: Box<OtelSpan>) {
-        let mut pending = self.queue.lock();
-        if pending.closed || pending.spans.len() >= self.queue.max {
-            drop(pending);
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+        {
+            let mut pending = self.queue.lock();
+            if pending.closed || pending.spans.ends.len() >= self.queue.max {
+                drop(pending);
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let spans = &mut pending.spans;
+                span.write(&mut spans.bytes);
+                let end = spans.bytes.len();
+                spans.ends.push(end);
+            }
         }
-        pending.spans.push(span);
+        keep_spare(span);
     }
 
     /// Exports what is queued now and waits (at most 30 s) until it is done.
@@ -388,23 +430,19 @@ fn run_worker(
             dropped.fetch_add(n, Ordering::Relaxed);
         }
     };
-    // The spans taken from the queue at each tick; given back for reuse once written.
-    let mut taken = Vec::new();
-    // Takes what is queued (with `close`, the last of it) and writes it into the batch,
-    // exporting each batch that is full; says whether it took any span and whether it
-    // exported a batch.
+    // The spans taken from the queue at each tick; its buffers go back to the queue at the
+    // next one.
+    let mut taken = Queued::default();
+    // Takes what is queued (with `close`, the last of it) and adds it to the batch, exporting
+    // each batch that is full; says whether it took any span and whether it exported a batch.
     let mut drain = |batch: &mut Batch, close: bool| {
         queue.take_all(&mut taken, close);
-        let took = !taken.is_empty();
         let mut exported = false;
-        for span in &taken {
-            span.write(batch);
-            if batch.len() >= settings.max_export_batch_size {
-                export(batch);
-                exported = true;
-            }
-        }
-        give_back(&mut taken);
+        let took = taken.add_to(batch, settings.max_export_batch_size, |full| {
+            export(full);
+            exported = true;
+        });
+        taken.clear();
         (took, exported)
     };
 
@@ -459,6 +497,65 @@ fn run_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The queue's spans go into batches of at most `max_export_batch_size`, in order, each
+    /// whole: from an empty batch and from one that already holds spans.
+    #[test]
+    fn queued_spans_fill_batches_of_the_size_asked_for() {
+        use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+        use prost::Message as _;
+
+        fn names(bytes: &[u8]) -> Vec<String> {
+            let request = ExportTraceServiceRequest::decode(bytes).expect("a request");
+            request
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .flat_map(|s| &s.spans)
+                .map(|s| s.name.clone())
+                .collect()
+        }
+        let queued = |names: &[&str]| {
+            let mut queued = Queued::default();
+            for name in names {
+                // A span with a name only, and a long one: lengths of one byte and of two.
+                queued.bytes.span(|w| w.bytes(5, name.as_bytes()));
+                let end = queued.bytes.len();
+                queued.ends.push(end);
+            }
+            queued
+        };
+        let long = "l".repeat(300);
+        let five = queued(&["s0", "s1", &long, "s3", "s4"]);
+        let scope = crate::trace::scope();
+        let mut batch = Batch::new(Resource::builder_empty().build(), scope);
+        let mut sent = Vec::new();
+        assert!(five.add_to(&mut batch, 2, |full| sent.push(names(&full.finish()))));
+        assert_eq!(
+            sent,
+            [
+                vec!["s0".to_owned(), "s1".to_owned()],
+                vec![long.clone(), "s3".to_owned()]
+            ]
+        );
+        assert_eq!(batch.len(), 1, "the last one waits for more");
+        sent.clear();
+        let three = queued(&["t0", "t1", "t2"]);
+        assert!(three.add_to(&mut batch, 2, |full| sent.push(names(&full.finish()))));
+        assert_eq!(
+            sent,
+            [
+                vec!["s4".to_owned(), "t0".to_owned()],
+                vec!["t1".to_owned(), "t2".to_owned()]
+            ]
+        );
+        assert!(batch.is_empty());
+        // More than fits in one batch of a larger size, and nothing at all.
+        assert!(five.add_to(&mut batch, 512, |_| panic!("not full")));
+        assert_eq!(names(&batch.finish()), ["s0", "s1", &long, "s3", "s4"]);
+        assert!(!Queued::default().add_to(&mut batch, 2, |_| panic!("nothing to send")));
+        assert!(batch.is_empty());
+    }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| {

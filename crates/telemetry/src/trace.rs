@@ -2,8 +2,8 @@
 //! ([`crate::layer::TelemetryLayer`]) keeps, through [`Tracer`] and [`OtelSpan`], what a traced
 //! `tracing` span needs to become an OTLP span (its ids, decided once; its field
 //! values by field index, text in one buffer; its events) and queues a finished, sampled span
-//! for the export thread, which writes it as OTLP protobuf ([`OtelSpan::write`],
-//! [`crate::wire`]) off the request's thread.
+//! for the export thread as OTLP protobuf ([`OtelSpan::write`], [`crate::wire`]), written where
+//! it ends, while its data is in that core's cache.
 //!
 //! It replaces tracing-opentelemetry, which builds an SDK span for every tracing span through
 //! a `SpanBuilder`, an `Arc<Mutex<…>>` per span and an OpenTelemetry `Context` per parent,
@@ -23,8 +23,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{
@@ -41,7 +40,7 @@ use tracing_subscriber::registry::LookupSpan as _;
 
 use crate::layer::{SpanRecord, TelemetryLayer};
 use crate::otlp::{CountingBatchProcessor, SamplerSpec};
-use crate::wire::Batch;
+use crate::wire::Writer;
 
 /// The most attributes and events one span keeps, as the SDK's default span limits; what is
 /// over is counted in the exported span.
@@ -132,7 +131,7 @@ pub(crate) fn append(text: &mut String, value: &str) -> Option<(u32, u32)> {
 }
 
 /// A field's value as recorded, by the field's index in its span's field set: text lives in
-/// the span's one buffer. Turned into a `KeyValue` only on the export thread.
+/// the span's one buffer. Written as a `KeyValue` only when the span is queued for export.
 #[derive(Debug, Clone, Copy, Default)]
 enum FieldValue {
     #[default]
@@ -144,7 +143,7 @@ enum FieldValue {
     Bool(bool),
 }
 
-/// What the layer keeps about a traced span; sent as it is to the export thread.
+/// What the layer keeps about a traced span; written into the export queue when it ends.
 #[derive(Debug)]
 pub(crate) struct OtelSpan {
     trace_id: TraceId,
@@ -221,9 +220,9 @@ impl OtelSpan {
         self.named = true;
     }
 
-    /// The span made ready to wait in the spares ([`give_back`], [`keep_spare`]): what is
-    /// large or holds allocations of its own is let go here (for an exported span, on the
-    /// export thread); the ids and the rest are overwritten when it is reused.
+    /// The span made ready to wait in the spares ([`keep_spare`]): what is large or holds
+    /// allocations of its own is let go here; the ids and the rest are overwritten when it is
+    /// reused.
     fn tidy(&mut self) {
         if self.text.capacity() > SPARE_TEXT_MAX {
             self.text = String::new();
@@ -286,11 +285,15 @@ impl OtelSpan {
         self.text = text;
     }
 
-    /// Writes the span as an OTLP `Span` message into `batch`: the same message
+    /// Writes the span as an OTLP `Span` message of a `ScopeSpans` (its field 2, key and length
+    /// included) into `w`, for a [`Batch`] to take ([`Batch::extend`]): the same message
     /// opentelemetry-proto makes of [`OtelSpan::into_span_data`]'s `SpanData`, without either
     /// copy (the tests hold the two equal).
-    pub(crate) fn write(&self, batch: &mut Batch) {
-        let (w, span) = batch.begin_span();
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.span(|w| self.write_fields(w));
+    }
+
+    fn write_fields(&self, w: &mut Writer) {
         w.array(1, &self.trace_id.to_bytes());
         w.array(2, &self.span_id.to_bytes());
         if self.trace_state != TraceState::NONE {
@@ -382,7 +385,6 @@ impl OtelSpan {
         let flags =
             u32::from(self.flags.to_u8()) | 0x100 | if self.parent_remote { 0x200 } else { 0 };
         w.fixed32(16, flags);
-        batch.end_span(span);
     }
 
     /// The span as the SDK's exporter takes it: here the attributes become `KeyValue`s. Kept
@@ -727,25 +729,18 @@ impl Tracer {
     }
 }
 
-/// Spans by their boxes: a box is what is queued, handed over and reused (a pointer moved
-/// instead of ~300 bytes, and an allocation kept).
-pub(crate) type Spans = Vec<Box<OtelSpan>>;
+/// Spans by their boxes, kept for reuse (an allocation kept, a pointer moved instead of ~300
+/// bytes).
+type Spans = Vec<Box<OtelSpan>>;
 
-/// Spans' boxes and buffers for reuse. An exported span was allocated on a request's thread and
-/// freed on the export thread: the allocator paid for every such free twice (its cache of the
-/// export thread filled and went back to the arena under a lock; the request thread's cache ran
-/// dry and was filled again from it), about 600 instructions a span. Now the export thread
-/// gives its written spans back here ([`give_back`]) and a request's thread takes them
-/// ([`spare`]), a few dozen at a time through a cache of its own, so that neither side takes
-/// the lock per span. At most [`SPARES_MAX`] wait (the export queue's default size, so that
-/// with the default every span in flight can come back), each holding at most
-/// [`SPARE_TEXT_MAX`] bytes of text and as many of name.
-static SPARES: Mutex<Spans> = Mutex::new(Vec::new());
-/// How many wait in [`SPARES`], read without its lock.
-static SPARES_LEN: AtomicUsize = AtomicUsize::new(0);
-const SPARES_MAX: usize = 2048;
-/// A thread takes this many spares at once from [`SPARES`] and keeps at most twice as many.
-const SPARES_BATCH: usize = 32;
+/// Spans' boxes and buffers for reuse, on the thread that finished them: a span is written into
+/// the export queue's bytes where it ends ([`crate::otlp::CountingBatchProcessor::send`]) and
+/// kept by that thread for its next one, so that its memory stays in that core's cache. (An
+/// exported span used to go to the export thread and back through a shared pool: each side then
+/// read the other's cache lines, a span at a time; BENCHMARKS.md, "The twenty-fourth pass".) A
+/// thread keeps at most [`SPARES_MAX`], each holding at most [`SPARE_TEXT_MAX`] bytes of text
+/// and as many of name.
+const SPARES_MAX: usize = 64;
 const SPARE_TEXT_MAX: usize = 1024;
 
 thread_local! {
@@ -755,48 +750,21 @@ thread_local! {
 /// A span to reuse, when there is one (its contents are the caller's to overwrite).
 fn spare() -> Option<Box<OtelSpan>> {
     LOCAL_SPARES
-        .try_with(|local| {
-            let mut local = local.try_borrow_mut().ok()?;
-            if local.is_empty() && SPARES_LEN.load(Ordering::Relaxed) > 0 {
-                let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
-                let from = shared.len().saturating_sub(SPARES_BATCH);
-                local.extend(shared.drain(from..));
-                SPARES_LEN.store(shared.len(), Ordering::Relaxed);
-            }
-            local.pop()
-        })
+        .try_with(|local| local.try_borrow_mut().ok()?.pop())
         .ok()
         .flatten()
 }
 
-/// Keeps a span that was not exported for the thread's next one.
-fn keep_spare(mut span: Box<OtelSpan>) {
+/// Keeps a finished span (exported or not) for the thread's next one.
+pub(crate) fn keep_spare(mut span: Box<OtelSpan>) {
     span.tidy();
     let _ = LOCAL_SPARES.try_with(|local| {
         if let Ok(mut local) = local.try_borrow_mut()
-            && local.len() < 2 * SPARES_BATCH
+            && local.len() < SPARES_MAX
         {
             local.push(span);
         }
     });
-}
-
-/// Gives written spans back for reuse (the export thread, after a batch of them); those over
-/// [`SPARES_MAX`] are freed.
-pub(crate) fn give_back(spans: &mut Spans) {
-    if spans.is_empty() {
-        return;
-    }
-    for span in spans.iter_mut() {
-        span.tidy();
-    }
-    {
-        let mut shared = SPARES.lock().unwrap_or_else(PoisonError::into_inner);
-        let room = SPARES_MAX.saturating_sub(shared.len());
-        shared.extend(spans.drain(..spans.len().min(room)));
-        SPARES_LEN.store(shared.len(), Ordering::Relaxed);
-    }
-    spans.clear();
 }
 
 /// Runs `f` on the tracer and the `OtelSpan` of `span`, where the span is traced.
@@ -876,8 +844,10 @@ pub fn set_attribute(span: &tracing::Span, key: &'static str, value: Value) {
 mod tests {
     use super::*;
     use crate::otlp::OtlpSettings;
+    use crate::wire::Batch;
     use opentelemetry::trace::SpanKind as Kind;
     use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample as _};
+    use std::sync::atomic::Ordering;
 
     /// The ratio samplers decide as the SDK's do, trace id by trace id.
     #[test]
@@ -1066,10 +1036,18 @@ mod tests {
             opentelemetry_sdk::Resource::builder_empty().build(),
             resource,
         ] {
+            // Written in two pieces, as the export thread takes them from the queue.
             let mut batch = Batch::new(resource.clone(), scope.clone());
-            for span in &spans {
-                span.write(&mut batch);
+            let mut w = Writer::default();
+            let (first, rest) = spans.split_at(spans.len() / 2);
+            for piece in [first, rest] {
+                for span in piece {
+                    span.write(&mut w);
+                }
+                batch.extend(w.as_bytes(), piece.len());
+                w.clear();
             }
+            batch.extend(&[], 0);
             assert_eq!(batch.len(), spans.len());
             let ours = ExportTraceServiceRequest::decode(batch.finish().as_slice())
                 .expect("our bytes decode as an ExportTraceServiceRequest");
@@ -1189,18 +1167,33 @@ mod tests {
         );
         as_new(reused, &fresh);
 
-        // Exported: given back by the export thread, taken by this one.
-        give_back(&mut vec![dirty(&tracer)]);
-        as_new(tracer.start(meta, None, start), &fresh);
+        // Exported: written into the queue and kept by the thread that finished it.
+        let settings = OtlpSettings::from_env(&|_| None).expect("the default settings");
+        let dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let processor =
+            CountingBatchProcessor::start(&settings, dropped.clone()).expect("an export thread");
+        let exported = dirty(&tracer);
+        let at: *const OtelSpan = &raw const *exported;
+        processor.send(exported);
+        assert_eq!(dropped.load(Ordering::Relaxed), 0, "queued, not dropped");
+        let reused = tracer.start(meta, None, start);
+        assert!(
+            std::ptr::eq(&raw const *reused, at),
+            "the exported span is reused"
+        );
+        as_new(reused, &fresh);
 
-        // At most SPARES_MAX wait, however many are given back.
-        let mut many: Spans = (0..SPARES_MAX + 10)
+        // At most SPARES_MAX wait on a thread, however many are kept.
+        let many: Vec<_> = (0..SPARES_MAX + 10)
             .map(|_| tracer.start(meta, None, start))
             .collect();
-        give_back(&mut many);
-        assert!(many.is_empty());
-        assert!(SPARES_LEN.load(Ordering::Relaxed) <= SPARES_MAX);
-        assert!(SPARES.lock().expect("spares").len() <= SPARES_MAX);
+        for span in many {
+            keep_spare(span);
+        }
+        assert_eq!(LOCAL_SPARES.with(|local| local.borrow().len()), SPARES_MAX);
+        processor
+            .shutdown_with_timeout(Duration::from_secs(10))
+            .expect("the export thread stops");
     }
 
     /// A span finished after the export thread took its last spans is counted as dropped, not

@@ -1,12 +1,14 @@
 //! OTLP's `ExportTraceServiceRequest` written as protobuf bytes straight from the spans the
-//! layer recorded ([`crate::trace::OtelSpan`]), on the export thread.
+//! layer recorded ([`crate::trace::OtelSpan`]): each span where it ends, into the export queue
+//! ([`Writer::span`]), and the queued spans into a request on the export thread
+//! ([`Batch::extend`]).
 //!
 //! The exporter of opentelemetry-otlp took three copies of every span on the way out (our
 //! span into the SDK's `SpanData`, that into opentelemetry-proto's message structs, those into
 //! bytes by prost, which computes every nested message's length again at each level) and
 //! freed them all again: 17,446 instructions per timed call on the export thread, as many as
 //! the request's own thread spent (BENCHMARKS.md, "The export thread, measured for the next
-//! pass"). Here each span is written once, as it arrives, into the batch's buffer.
+//! pass"). Here each span is written once, and its bytes copied once into the batch's buffer.
 //!
 //! A nested message is written in place: its length is reserved as the bytes it is expected
 //! to take (one for most messages, two for a span of ~250 bytes, three for the batch's outer
@@ -76,6 +78,28 @@ impl Writer {
     #[inline]
     fn key(&mut self, field: u32, wire: u32) {
         self.varint(u64::from((field << 3) | wire));
+    }
+
+    /// A `Span` message of a `ScopeSpans` (field 2), its fields written by `fields`.
+    pub(crate) fn span(&mut self, fields: impl FnOnce(&mut Self)) {
+        let span = self.begin_sized(2, 2);
+        fields(self);
+        self.end(span);
+    }
+
+    /// How many bytes are written.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Empties the buffer, keeping its size.
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
     }
 
     /// Bytes already encoded (the caller's constants).
@@ -388,47 +412,50 @@ impl Batch {
         self.spans == 0
     }
 
-    /// Opens a `Span` message of the request (field `spans` of its `ScopeSpans`), writing
-    /// the request's head first when it is the first; the caller writes the span's fields
-    /// and closes it with [`Batch::end_span`].
-    pub(crate) fn begin_span(&mut self) -> (&mut Writer, Nested) {
-        if self.open.is_none() {
-            // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1 }
-            let resource_spans = self.w.begin_sized(1, 3);
-            // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2;
-            //                 string schema_url = 3 }
-            if let Some(url) = self.resource.schema_url() {
-                self.w.bytes(3, url.as_bytes());
-            }
-            let resource = self.w.begin(1);
-            for (key, value) in self.resource.iter() {
-                self.w.key_value(1, key.as_str(), value);
-            }
-            self.w.end(resource);
-            let scope_spans = self.w.begin_sized(2, 3);
-            // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2;
-            //              string schema_url = 3 }
-            if let Some(url) = self.scope.schema_url() {
-                self.w.bytes(3, url.as_bytes());
-            }
-            let scope = self.w.begin(1);
-            self.w.bytes(1, self.scope.name().as_bytes());
-            self.w
-                .bytes(2, self.scope.version().unwrap_or_default().as_bytes());
-            for kv in self.scope.attributes() {
-                self.w.key_value(3, kv.key.as_str(), &kv.value);
-            }
-            self.w.end(scope);
-            self.open = Some((resource_spans, scope_spans));
+    /// Writes the request's head (the resource and the scope, with the `ResourceSpans` and
+    /// `ScopeSpans` messages left open for the spans) when it has not been written yet.
+    fn open(&mut self) {
+        if self.open.is_some() {
+            return;
         }
-        let span = self.w.begin_sized(2, 2);
-        (&mut self.w, span)
+        // ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1 }
+        let resource_spans = self.w.begin_sized(1, 3);
+        // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2;
+        //                 string schema_url = 3 }
+        if let Some(url) = self.resource.schema_url() {
+            self.w.bytes(3, url.as_bytes());
+        }
+        let resource = self.w.begin(1);
+        for (key, value) in self.resource.iter() {
+            self.w.key_value(1, key.as_str(), value);
+        }
+        self.w.end(resource);
+        let scope_spans = self.w.begin_sized(2, 3);
+        // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2;
+        //              string schema_url = 3 }
+        if let Some(url) = self.scope.schema_url() {
+            self.w.bytes(3, url.as_bytes());
+        }
+        let scope = self.w.begin(1);
+        self.w.bytes(1, self.scope.name().as_bytes());
+        self.w
+            .bytes(2, self.scope.version().unwrap_or_default().as_bytes());
+        for kv in self.scope.attributes() {
+            self.w.key_value(3, kv.key.as_str(), &kv.value);
+        }
+        self.w.end(scope);
+        self.open = Some((resource_spans, scope_spans));
     }
 
-    /// Closes the span opened by [`Batch::begin_span`].
-    pub(crate) fn end_span(&mut self, span: Nested) {
-        self.w.end(span);
-        self.spans += 1;
+    /// Adds `count` spans already written as `Span` messages of a `ScopeSpans` (field 2, each
+    /// with its key and length: [`Writer::span`]), one after the other in `spans`.
+    pub(crate) fn extend(&mut self, spans: &[u8], count: usize) {
+        if count == 0 {
+            return;
+        }
+        self.open();
+        self.w.raw(spans);
+        self.spans += count;
     }
 
     /// The request's bytes, with every span added since the last call; the batch starts
