@@ -907,7 +907,16 @@ fn chat_is_one_consistent_trace(protocol: &str) {
             .collect();
         children.sort_by_key(|c| c.start_unix_nano);
         for c in &children {
-            assert!(within(c, parent), "{} outside {}: {} {} / {} {}", c.name, parent.name, c.start_unix_nano, c.end_unix_nano, parent.start_unix_nano, parent.end_unix_nano);
+            assert!(
+                within(c, parent),
+                "{} outside {}: {} {} / {} {}",
+                c.name,
+                parent.name,
+                c.start_unix_nano,
+                c.end_unix_nano,
+                parent.start_unix_nano,
+                parent.end_unix_nano
+            );
         }
         for pair in children.windows(2) {
             assert!(
