@@ -645,9 +645,8 @@ impl Tracer {
         // A root span keeps its attributes even when not sampled: a remote parent set before
         // its first entry may still make it sampled.
         let recording = self.processor.is_some() && (sampled || flags.is_none());
-        // Boxed, where the export queue wants it: the span record and the queue then move a
-        // pointer instead of the span (~300 bytes) each time. The box and its buffers are an
-        // exported span's, when there is one to reuse ([`spare`]).
+        // Boxed: the span record moves a pointer instead of the span (~300 bytes). The box and
+        // its buffers are those of a span this thread finished, when it kept one ([`spare`]).
         let mut reused = spare();
         let (mut values, mut text, mut name) = match reused.as_deref_mut() {
             Some(old) => (
