@@ -59,7 +59,7 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: Self::DEFAULT_URL.to_owned(),
-            max_connections: 10,
+            max_connections: 16,
             min_connections: 1,
             connect_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
@@ -166,7 +166,7 @@ mod tests {
     fn defaults() {
         let d = DatabaseSettings::default();
         assert_eq!(d.url, "sqlite://data/todo.db?mode=rwc");
-        assert_eq!(d.max_connections, 10);
+        assert_eq!(d.max_connections, 16);
         assert_eq!(d.sqlite_busy_timeout, Duration::from_secs(5));
     }
 }
