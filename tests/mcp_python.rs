@@ -147,12 +147,15 @@ fn python_with_sdk() -> Option<PathBuf> {
 }
 
 /// A child's output, read as it comes so that a full pipe never blocks it.
-fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
+fn collect(
+    stream: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<String>>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
             into.lock().expect("lock").push(line);
         }
-    });
+    })
 }
 
 struct Output {
@@ -169,8 +172,10 @@ fn run(mut cmd: Command, timeout: Duration) -> Output {
         .spawn()
         .expect("spawn");
     let (stdout, stderr) = (Arc::default(), Arc::default());
-    collect(child.stdout.take().expect("stdout"), Arc::clone(&stdout));
-    collect(child.stderr.take().expect("stderr"), Arc::clone(&stderr));
+    let readers = [
+        collect(child.stdout.take().expect("stdout"), Arc::clone(&stdout)),
+        collect(child.stderr.take().expect("stderr"), Arc::clone(&stderr)),
+    ];
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -186,8 +191,13 @@ fn run(mut cmd: Command, timeout: Duration) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    // The reader threads end at EOF, right after the exit.
-    std::thread::sleep(Duration::from_millis(100));
+    // The reader threads end at EOF: once the child and whatever it started (the stdio
+    // server, whose log lines are checked) have closed the pipes. A fixed pause here could
+    // end before a loaded machine ran the readers, and lose the script's last line.
+    let eof = Instant::now() + Duration::from_secs(10);
+    while readers.iter().any(|r| !r.is_finished()) && Instant::now() < eof {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let take = |lines: &Arc<Mutex<Vec<String>>>| std::mem::take(&mut *lines.lock().expect("lock"));
     Output {
         status,

@@ -183,12 +183,14 @@ mod tests {
         assert_eq!(writer.dropped(), 0);
     }
 
-    /// A writer that blocks until released: the output is stuck.
-    struct Stuck(Arc<std::sync::Barrier>);
+    /// A writer that says when a write has begun, then blocks until released: the output is
+    /// stuck.
+    struct Stuck(std::sync::mpsc::Sender<()>, Arc<std::sync::Barrier>);
 
     impl Write for Stuck {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.wait();
+            let _ = self.0.send(());
+            self.1.wait();
             Ok(buf.len())
         }
 
@@ -200,9 +202,14 @@ mod tests {
     #[test]
     fn a_stuck_output_drops_and_counts_instead_of_blocking() {
         let barrier = Arc::new(std::sync::Barrier::new(2));
-        let (writer, guard) = LineWriter::start(Stuck(barrier.clone()), 10).expect("start");
+        let (began, writing) = std::sync::mpsc::channel();
+        let (writer, guard) = LineWriter::start(Stuck(began, barrier.clone()), 10).expect("start");
         let _ = writer.make_writer().write_all(b"first\n");
-        std::thread::sleep(Duration::from_millis(50)); // the thread is now stuck writing it
+        // The thread is now stuck writing it (a fixed pause instead could end before a loaded
+        // machine ran the thread, and leave room in the queue for one line more).
+        writing
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the writer thread takes the first line");
         let started = std::time::Instant::now();
         for _ in 0..1000 {
             let _ = writer.make_writer().write_all(b"more\n");
