@@ -895,7 +895,9 @@ async fn rate_limiting_is_per_user_with_retry_after() {
     let app = TestApp::spawn_with(
         Backend::Sqlite,
         "ratelimit",
-        &[("RATE_LIMIT_PER_MINUTE", "60"), ("RATE_LIMIT_BURST", "3")],
+        // One token back every 10 s: the fourth request is refused unless the machine stalls
+        // for that long (at 60 a minute a stall of 1 s let it through).
+        &[("RATE_LIMIT_PER_MINUTE", "6"), ("RATE_LIMIT_BURST", "3")],
     )
     .await
     .expect("sqlite");
@@ -915,7 +917,7 @@ async fn rate_limiting_is_per_user_with_retry_after() {
         .expect("header")
         .parse()
         .expect("seconds");
-    assert!((1..=2).contains(&retry), "retry after {retry}");
+    assert!((9..=11).contains(&retry), "retry after {retry}");
     assert_eq!(assert_error(resp, 429).await, "rate_limited");
     assert_eq!(
         app.as_user("bob", Method::GET, "/api/bob/tasks", None)
