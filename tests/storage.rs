@@ -4,7 +4,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::{Backend, TestApp, assert_error};
 use reqwest::Method;
@@ -163,6 +163,17 @@ struct Proxy {
     port: u16,
     up: Arc<AtomicBool>,
     generation: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Connections being relayed.
+    relaying: Arc<AtomicUsize>,
+}
+
+/// Counts a relayed connection for as long as it lives.
+struct Relaying(Arc<AtomicUsize>);
+
+impl Drop for Relaying {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Proxy {
@@ -172,16 +183,23 @@ impl Proxy {
         let up = Arc::new(AtomicBool::new(true));
         let (tx, _) = tokio::sync::watch::channel(0u64);
         let generation = Arc::new(tx);
-        let (up2, gen2) = (up.clone(), generation.clone());
+        let relaying = Arc::new(AtomicUsize::new(0));
+        let (up2, gen2, relaying2) = (up.clone(), generation.clone(), relaying.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                // Counted and listening for the cut before `up` is read: a `down` that comes
+                // after the read cuts it, one that came before refuses it.
+                let mut cut = gen2.subscribe();
+                relaying2.fetch_add(1, Ordering::SeqCst);
+                let counted = Relaying(relaying2.clone());
                 if !up2.load(Ordering::SeqCst) {
+                    drop(counted);
                     let _ = inbound.shutdown().await;
                     continue;
                 }
                 let target = target.clone();
-                let mut cut = gen2.subscribe();
                 tokio::spawn(async move {
+                    let _counted = counted;
                     let Ok(mut outbound) = TcpStream::connect(target).await else {
                         return;
                     };
@@ -196,12 +214,23 @@ impl Proxy {
             port,
             up,
             generation,
+            relaying,
         }
     }
 
-    fn down(&self) {
+    /// Refuses new connections and cuts every relayed one, returning once they are all cut:
+    /// a relay that had not yet seen the signal could otherwise still carry the next query.
+    async fn down(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.generation.send_modify(|g| *g += 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.relaying.load(Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "relayed connections still open 10 s after the cut"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     fn up(&self) {
@@ -235,7 +264,7 @@ async fn postgres_outage_is_503_and_recovers_without_a_restart() {
         200
     );
 
-    proxy.down();
+    proxy.down().await;
     let resp = app
         .as_user("alice", Method::GET, "/api/alice/tasks", None)
         .await;
