@@ -896,7 +896,7 @@ async fn rate_limiting_is_per_user_with_retry_after() {
         Backend::Sqlite,
         "ratelimit",
         // One token back every 10 s: the fourth request is refused unless the machine stalls
-        // for that long (at 60 a minute a stall of 1 s let it through).
+        // for that long (at 60 a minute a stall of 1 s would have let it through).
         &[("RATE_LIMIT_PER_MINUTE", "6"), ("RATE_LIMIT_BURST", "3")],
     )
     .await

@@ -882,8 +882,8 @@ async fn postgres_migrations_give_up_on_a_lock_held_too_long() {
 
         holder.close().await.expect("close");
         // The lock goes with the holder's server process, which exits after the close has
-        // returned. 10 s bounds the wait (it ends once the lock is free); at 300 ms a slow exit
-        // on a loaded machine failed the test.
+        // returned. 10 s bounds the wait (it ends once the lock is free); 300 ms left a slow
+        // exit on a loaded machine no room.
         db.migrate_waiting(Duration::from_secs(10))
             .await
             .expect("the lock is free");
