@@ -41,7 +41,9 @@ const BAND_MS: (f64, f64) = (50.0, 60.0);
 /// Generous: the receivers run on a loaded 2-core machine.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The tests measure time: one at a time, so that they do not disturb each other's clocks.
+/// The tests measure time: one at a time, so that they do not disturb each other's clocks
+/// (under `cargo test`; cargo-nextest runs each test in a process of its own, and the test
+/// group `timed-telemetry` in .config/nextest.toml keeps them apart there).
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
